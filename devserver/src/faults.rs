@@ -1,0 +1,307 @@
+//! Misbehaviour knobs selected by the `X-Dev-Fault` request header.
+
+use crate::http::Response;
+use std::net::TcpStream;
+use std::os::unix::io::AsRawFd;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    // ---- any request: replace the whole response ----
+    Status { code: u16, retry_after: Option<String> },
+    StatusPlain(u16),
+    Html502,
+    Html504,
+    Envelope429,
+    Redirect,
+    OpenaiError,
+    Garbage200,
+    BigBody(usize),
+    ResetBeforeHeaders,
+    CloseBeforeHeaders,
+    StallBeforeHeaders(u64),
+    TruncatedBody,
+    MalformedStatus,
+    // ---- createQuestionGuide only ----
+    GuideObject,
+    // ---- stream:true completions only ----
+    Crlf,
+    Cr,
+    Bytewise,
+    ErrorEvent,
+    ErrorEventFirst,
+    EofNoDone,
+    ResetMidStream,
+    StallMidStream(u64),
+    TrailingAfterDone,
+    InvalidUtf8,
+    BigEvent(usize),
+    ManyEvents(usize),
+    Heartbeats(usize),
+    NoSpace,
+    Comments,
+    MultilineData,
+    Json200Stream,
+    FlowResponsesObject,
+    SseCloseDelimited,
+    Slow(u64),
+}
+
+impl Fault {
+    /// Faults that replace the response of any request.
+    pub fn is_generic(&self) -> bool {
+        matches!(
+            self,
+            Fault::Status { .. }
+                | Fault::StatusPlain(_)
+                | Fault::Html502
+                | Fault::Html504
+                | Fault::Envelope429
+                | Fault::Redirect
+                | Fault::OpenaiError
+                | Fault::Garbage200
+                | Fault::BigBody(_)
+                | Fault::ResetBeforeHeaders
+                | Fault::CloseBeforeHeaders
+                | Fault::StallBeforeHeaders(_)
+                | Fault::TruncatedBody
+                | Fault::MalformedStatus
+        )
+    }
+}
+
+fn num<T: std::str::FromStr>(arg: Option<&str>, spec: &str) -> Result<T, String> {
+    arg.ok_or_else(|| format!("fault '{}' needs a number", spec))?
+        .parse::<T>()
+        .map_err(|_| format!("fault '{}': bad number", spec))
+}
+
+fn num_or<T: std::str::FromStr>(arg: Option<&str>, default: T, spec: &str) -> Result<T, String> {
+    match arg {
+        None | Some("") => Ok(default),
+        Some(_) => num(arg, spec),
+    }
+}
+
+/// Parse a comma-separated list of fault specs.
+pub fn parse(spec: &str) -> Result<Vec<Fault>, String> {
+    let mut out = Vec::new();
+    // Split on commas, except that a `status:CODE:retry-after=VALUE` item takes the rest
+    // of the header (an HTTP date contains a comma).
+    let mut items = Vec::new();
+    let mut rest = spec;
+    while !rest.is_empty() {
+        let next = rest.find(',');
+        let token = &rest[..next.unwrap_or(rest.len())];
+        if token.trim_start().starts_with("status:") && token.contains(":retry-after=") {
+            items.push(rest.trim());
+            break;
+        }
+        items.push(token.trim());
+        rest = match next {
+            Some(i) => &rest[i + 1..],
+            None => "",
+        };
+    }
+    for one in items.into_iter().filter(|s| !s.is_empty()) {
+        let (name, arg) = match one.find(':') {
+            Some(i) => (&one[..i], Some(&one[i + 1..])),
+            None => (one, None),
+        };
+        let f = match name {
+            "status" => {
+                let arg = arg.ok_or("fault 'status' needs a code")?;
+                let (code_s, rest) = match arg.find(':') {
+                    Some(i) => (&arg[..i], Some(&arg[i + 1..])),
+                    None => (arg, None),
+                };
+                let code: u16 = num(Some(code_s), one)?;
+                let retry_after = match rest {
+                    None => None,
+                    Some(r) => Some(
+                        r.strip_prefix("retry-after=")
+                            .ok_or_else(|| format!("fault '{}': expected retry-after=VALUE", one))?
+                            .replace("%20", " "),
+                    ),
+                };
+                if !(100..=999).contains(&code) {
+                    return Err(format!("fault '{}': status out of range", one));
+                }
+                Fault::Status { code, retry_after }
+            }
+            "status-plain" => {
+                let code: u16 = num(arg, one)?;
+                if !(100..=999).contains(&code) {
+                    return Err(format!("fault '{}': status out of range", one));
+                }
+                Fault::StatusPlain(code)
+            }
+            "html502" => Fault::Html502,
+            "html504" => Fault::Html504,
+            "envelope429" => Fault::Envelope429,
+            "redirect" => Fault::Redirect,
+            "openai-error" => Fault::OpenaiError,
+            "garbage-200" => Fault::Garbage200,
+            "big-body" => Fault::BigBody(num(arg, one)?),
+            "reset-before-headers" => Fault::ResetBeforeHeaders,
+            "close-before-headers" => Fault::CloseBeforeHeaders,
+            "stall-before-headers" => Fault::StallBeforeHeaders(num_or(arg, 60_000, one)?),
+            "truncated-body" => Fault::TruncatedBody,
+            "malformed-status" => Fault::MalformedStatus,
+            "guide-object" => Fault::GuideObject,
+            "crlf" => Fault::Crlf,
+            "cr" => Fault::Cr,
+            "bytewise" => Fault::Bytewise,
+            "error-event" => Fault::ErrorEvent,
+            "error-event-first" => Fault::ErrorEventFirst,
+            "eof-no-done" => Fault::EofNoDone,
+            "reset-mid-stream" => Fault::ResetMidStream,
+            "stall-mid-stream" => Fault::StallMidStream(num_or(arg, 60_000, one)?),
+            "trailing-after-done" => Fault::TrailingAfterDone,
+            "invalid-utf8" => Fault::InvalidUtf8,
+            "big-event" => Fault::BigEvent(num(arg, one)?),
+            "many-events" => Fault::ManyEvents(num(arg, one)?),
+            "heartbeats" => Fault::Heartbeats(num(arg, one)?),
+            "no-space" => Fault::NoSpace,
+            "comments" => Fault::Comments,
+            "multiline-data" => Fault::MultilineData,
+            "json-200-stream" => Fault::Json200Stream,
+            "flowresponses-object" => Fault::FlowResponsesObject,
+            "sse-close-delimited" => Fault::SseCloseDelimited,
+            "slow" => Fault::Slow(num(arg, one)?),
+            _ => return Err(format!("unknown fault spec '{}'", one)),
+        };
+        out.push(f);
+    }
+    Ok(out)
+}
+
+pub const NGINX_502: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.25.3</center>\r\n</body>\r\n</html>\r\n";
+pub const NGINX_504: &str = "<html>\r\n<head><title>504 Gateway Time-out</title></head>\r\n<body>\r\n<center><h1>504 Gateway Time-out</h1></center>\r\n<hr><center>nginx/1.25.3</center>\r\n</body>\r\n</html>\r\n";
+pub const RATE_LIMIT_MSG: &str =
+    "Rate limit exceeded. Maximum 30 requests per 60 seconds for this team. Please try again in 5 seconds.";
+
+/// What the connection loop does after a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    KeepAlive,
+    /// Orderly close (FIN).
+    Close,
+    /// Abortive close (RST).
+    Reset,
+}
+
+/// Outcome of a generic fault.
+pub enum GenericOutcome {
+    /// Send this response (normally, with Content-Length).
+    Respond(Response),
+    /// The fault wrote (or did not write) on its own; then dispose like this.
+    Done(Disposition),
+}
+
+pub fn apply_generic(f: &Fault, w: &mut TcpStream) -> GenericOutcome {
+    use std::io::Write;
+    let envelope = |code: u16, msg: &str| {
+        serde_json::json!({"code": code, "statusText": "", "message": msg, "data": null})
+    };
+    match f {
+        Fault::Status { code, retry_after } => {
+            let mut r = Response::json(*code, &envelope(*code, "fault"));
+            if let Some(v) = retry_after {
+                r = r.header("Retry-After", v);
+            }
+            GenericOutcome::Respond(r)
+        }
+        Fault::StatusPlain(code) => GenericOutcome::Respond(Response::new(
+            *code,
+            "text/plain; charset=utf-8",
+            b"fault".to_vec(),
+        )),
+        Fault::Html502 => GenericOutcome::Respond(
+            Response::new(502, "text/html", NGINX_502.as_bytes().to_vec()).header("Server", "nginx/1.25.3"),
+        ),
+        Fault::Html504 => GenericOutcome::Respond(
+            Response::new(504, "text/html", NGINX_504.as_bytes().to_vec()).header("Server", "nginx/1.25.3"),
+        ),
+        Fault::Envelope429 => GenericOutcome::Respond(Response::json(200, &envelope(429, RATE_LIMIT_MSG))),
+        Fault::Redirect => GenericOutcome::Respond(
+            Response::new(302, "text/plain; charset=utf-8", Vec::new())
+                .header("Location", "http://127.0.0.1:1/elsewhere"),
+        ),
+        Fault::OpenaiError => GenericOutcome::Respond(Response::json(
+            400,
+            &serde_json::json!({"error": {"message": "bad model", "type": "invalid_request_error", "code": "model_not_found"}}),
+        )),
+        Fault::Garbage200 => GenericOutcome::Respond(Response::new(
+            200,
+            "application/json; charset=utf-8",
+            b"{not json".to_vec(),
+        )),
+        Fault::BigBody(n) => {
+            let v = serde_json::json!({"code": 200, "statusText": "", "message": "", "data": "x".repeat(*n)});
+            GenericOutcome::Respond(Response::json(200, &v))
+        }
+        Fault::ResetBeforeHeaders => GenericOutcome::Done(Disposition::Reset),
+        Fault::CloseBeforeHeaders => GenericOutcome::Done(Disposition::Close),
+        Fault::StallBeforeHeaders(ms) => {
+            std::thread::sleep(std::time::Duration::from_millis(*ms));
+            GenericOutcome::Done(Disposition::Close)
+        }
+        Fault::TruncatedBody => {
+            let _ = w.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: 100\r\nConnection: keep-alive\r\n\r\n{\"code\":20",
+            );
+            let _ = w.flush();
+            GenericOutcome::Done(Disposition::Close)
+        }
+        Fault::MalformedStatus => {
+            let _ = w.write_all(b"HTTP/1.1 abc\r\n\r\n");
+            let _ = w.flush();
+            GenericOutcome::Done(Disposition::Close)
+        }
+        _ => GenericOutcome::Done(Disposition::Close),
+    }
+}
+
+/// Make the next close of the socket abortive (RST) via `SO_LINGER {1, 0}`.
+pub fn set_linger_zero(s: &TcpStream) {
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: valid fd owned by `s`; pointer and length describe a live `linger` value.
+    unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            &linger as *const libc::linger as *const libc::c_void,
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses() {
+        assert_eq!(
+            parse("crlf,status:429:retry-after=Wed,%2021%20Oct%202015%2007:28:00%20GMT").unwrap(),
+            vec![
+                Fault::Crlf,
+                Fault::Status { code: 429, retry_after: Some("Wed, 21 Oct 2015 07:28:00 GMT".into()) }
+            ]
+        );
+        assert_eq!(
+            parse("status:503:retry-after=2").unwrap(),
+            vec![Fault::Status { code: 503, retry_after: Some("2".into()) }]
+        );
+        assert_eq!(
+            parse("crlf, bytewise,slow:5").unwrap(),
+            vec![Fault::Crlf, Fault::Bytewise, Fault::Slow(5)]
+        );
+        assert_eq!(parse("stall-before-headers").unwrap(), vec![Fault::StallBeforeHeaders(60_000)]);
+        assert!(parse("nope").is_err());
+    }
+}

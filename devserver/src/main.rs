@@ -1,0 +1,229 @@
+//! fastgpt-devserver: a FastGPT-compatible HTTP server for local development and tests.
+//! Binds 127.0.0.1 only. See README.md for every knob.
+
+mod faults;
+mod http;
+mod routes;
+mod state;
+mod stream;
+mod util;
+
+use faults::Disposition;
+use routes::{App, Config};
+use std::io::{BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::Duration;
+
+const USAGE: &str = "usage: fastgpt-devserver [--addr 127.0.0.1:PORT] [--api-key KEY] [--heartbeat-ms MS] \
+[--chunk-delay-ms MS] [--port-file PATH] [--exit-on-stdin-eof]";
+
+struct Args {
+    addr: String,
+    api_key: String,
+    heartbeat_ms: u64,
+    chunk_delay_ms: u64,
+    port_file: Option<String>,
+    exit_on_stdin_eof: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut a = Args {
+        addr: "127.0.0.1:0".into(),
+        api_key: "fastgpt-dev-key".into(),
+        heartbeat_ms: 10_000,
+        chunk_delay_ms: 20,
+        port_file: None,
+        exit_on_stdin_eof: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = || -> Result<String, String> {
+            inline
+                .clone()
+                .or_else(|| it.next())
+                .ok_or_else(|| format!("{} needs a value", name))
+        };
+        let num = |v: String, n: &str| v.parse::<u64>().map_err(|_| format!("{}: not a number", n));
+        match name.as_str() {
+            "--addr" => a.addr = value()?,
+            "--api-key" => a.api_key = value()?,
+            "--heartbeat-ms" => a.heartbeat_ms = num(value()?, &name)?,
+            "--chunk-delay-ms" => a.chunk_delay_ms = num(value()?, &name)?,
+            "--port-file" => a.port_file = Some(value()?),
+            "--exit-on-stdin-eof" => a.exit_on_stdin_eof = true,
+            "-h" | "--help" => {
+                eprintln!("{}", USAGE);
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument '{}'", other)),
+        }
+    }
+    Ok(a)
+}
+
+extern "C" fn on_signal(_: libc::c_int) {
+    // SAFETY: _exit is async-signal-safe.
+    unsafe { libc::_exit(0) }
+}
+
+fn install_signal_handlers() {
+    // SAFETY: installing a handler that only calls _exit.
+    unsafe {
+        libc::signal(libc::SIGTERM, on_signal as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGINT, on_signal as *const () as libc::sighandler_t);
+        // Writes to a closed socket must return EPIPE, not kill the process.
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+}
+
+fn write_port_file(path: &str, url: &str) -> std::io::Result<()> {
+    let tmp = format!("{}.tmp.{}", path, std::process::id());
+    std::fs::write(&tmp, url)?;
+    std::fs::rename(&tmp, path)
+}
+
+fn serve_conn(app: &App, stream: TcpStream) {
+    let _ = stream.set_nodelay(true);
+    // Node's keep-alive timeout is 5 s; also bounds slow request bodies.
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut writer = match stream.try_clone() {
+        Ok(w) => w,
+        Err(_) => return,
+    };
+    let mut reader = BufReader::new(stream);
+    let disposition = loop {
+        match http::read_request(&mut reader, &mut writer) {
+            Ok(req) => {
+                let d = routes::handle(app, &req, &mut writer);
+                if d != Disposition::KeepAlive {
+                    break d;
+                }
+            }
+            Err(http::ReadError::Eof) => break Disposition::Close,
+            Err(http::ReadError::Io(e)) => {
+                if app.cfg.log {
+                    eprintln!("[devserver] read error: {}", e);
+                }
+                break Disposition::Close;
+            }
+            Err(http::ReadError::Bad(msg)) => {
+                if app.cfg.log {
+                    eprintln!("[devserver] bad request: {}", msg);
+                }
+                let body = format!("Bad Request: {}", msg);
+                let _ = write!(
+                    writer,
+                    "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+                    body.len(),
+                    body
+                );
+                let _ = writer.flush();
+                break Disposition::Close;
+            }
+        }
+    };
+    match disposition {
+        Disposition::Reset => faults::set_linger_zero(&writer),
+        _ => {
+            let _ = writer.shutdown(Shutdown::Write);
+            // Drain briefly so that unread request bytes do not turn our FIN into an RST.
+            let _ = reader.get_ref().set_read_timeout(Some(Duration::from_millis(200)));
+            let mut sink = [0u8; 4096];
+            for _ in 0..64 {
+                match reader.read(&mut sink) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+        }
+    }
+    drop(reader);
+    drop(writer);
+}
+
+fn main() {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("fastgpt-devserver: {}\n{}", e, USAGE);
+            std::process::exit(2);
+        }
+    };
+    let addr: SocketAddr = match args.addr.parse() {
+        Ok(a) => a,
+        Err(_) => {
+            eprintln!("fastgpt-devserver: bad --addr '{}'", args.addr);
+            std::process::exit(2);
+        }
+    };
+    if !addr.ip().is_loopback() || addr.is_ipv6() {
+        eprintln!("fastgpt-devserver: refusing to bind {}; only 127.0.0.1 is allowed", addr);
+        std::process::exit(2);
+    }
+    install_signal_handlers();
+    let listener = match TcpListener::bind(addr) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("fastgpt-devserver: bind {}: {}", addr, e);
+            std::process::exit(1);
+        }
+    };
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    let url = format!("http://127.0.0.1:{}", port);
+    if let Some(p) = &args.port_file {
+        if let Err(e) = write_port_file(p, &url) {
+            eprintln!("fastgpt-devserver: port file {}: {}", p, e);
+            std::process::exit(1);
+        }
+    }
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "listening on {}", url);
+        let _ = out.flush();
+    }
+    if args.exit_on_stdin_eof {
+        std::thread::spawn(|| {
+            let mut sink = [0u8; 1024];
+            let mut stdin = std::io::stdin();
+            loop {
+                match stdin.read(&mut sink) {
+                    Ok(0) => std::process::exit(0),
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => std::process::exit(0),
+                }
+            }
+        });
+    }
+    let log = std::env::var("FASTGPT_DEVSERVER_LOG").map(|v| v == "1").unwrap_or(false);
+    if !log {
+        // Keep stderr quiet unless logging was asked for.
+        std::panic::set_hook(Box::new(|_| {}));
+    }
+    let app = Arc::new(App::new(Config {
+        api_key: args.api_key,
+        heartbeat_ms: args.heartbeat_ms,
+        chunk_delay_ms: args.chunk_delay_ms,
+        log,
+    }));
+    for conn in listener.incoming() {
+        let stream = match conn {
+            Ok(s) => s,
+            Err(_) => {
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+        };
+        let app = Arc::clone(&app);
+        let _ = std::thread::Builder::new()
+            .name("conn".into())
+            .spawn(move || {
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| serve_conn(&app, stream)));
+            });
+    }
+}

@@ -1,0 +1,817 @@
+//! SSE writer and the chat-completions "workflow".
+
+use crate::faults::{Disposition, Fault};
+use crate::http::{Request, Response};
+use crate::routes::{self, ApiError, Ctx};
+use crate::util::{self, obj};
+use serde_json::{json, Map, Value};
+use std::io::Write;
+use std::net::TcpStream;
+use std::thread::sleep;
+use std::time::Duration;
+
+/// App used by completions that carry no `appId` (and no `key-<appId>` credential).
+pub const DEFAULT_APP_ID: &str = "65f0000000000000000000aa";
+pub const CJK_ANSWER: &str = "你好，世界！这是一个测试回答。🙂";
+pub const REASONING_TEXT: &str = "Let me think.";
+pub const ERROR_EVENT_DATA: &str =
+    r#"{"code":510,"statusText":"insufficientQuota","message":"AI points exhausted","data":null}"#;
+const MANY_EVENT_TEXTS: [&str; 3] = ["ab", "中文", "c🙂"];
+
+// ---------------------------------------------------------------------------------------
+// SSE writer
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    AnswerText,
+    Heartbeat,
+    Reasoning,
+    Stop,
+    Done,
+    Other,
+}
+
+#[derive(Debug, Clone)]
+pub enum Frame {
+    /// `event:` line (if any), one `data:` line per `\n`-separated line of `data`.
+    Event {
+        event: Option<String>,
+        data: Vec<u8>,
+        kind: Kind,
+        delay_ms: u64,
+    },
+    /// Bytes written verbatim.
+    Raw { bytes: Vec<u8>, delay_ms: u64 },
+}
+
+impl Frame {
+    fn ev(event: Option<&str>, data: impl Into<Vec<u8>>, kind: Kind) -> Frame {
+        Frame::Event {
+            event: event.map(|s| s.to_string()),
+            data: data.into(),
+            kind,
+            delay_ms: 0,
+        }
+    }
+    fn kind(&self) -> Kind {
+        match self {
+            Frame::Event { kind, .. } => *kind,
+            Frame::Raw { .. } => Kind::Other,
+        }
+    }
+    fn delay_mut(&mut self) -> &mut u64 {
+        match self {
+            Frame::Event { delay_ms, .. } | Frame::Raw { delay_ms, .. } => delay_ms,
+        }
+    }
+}
+
+pub struct SseOpts {
+    pub eol: &'static [u8],
+    pub space: bool,
+    pub bytewise: bool,
+    pub comments: bool,
+    pub chunked: bool,
+    /// Header lines after the status line (without Date/Connection/Transfer-Encoding).
+    pub headers: Vec<(String, String)>,
+}
+
+impl SseOpts {
+    pub fn normal(extra: &[(String, String)]) -> SseOpts {
+        let mut headers = vec![
+            ("Content-Type".to_string(), "text/event-stream;charset=utf-8".to_string()),
+            ("Cache-Control".to_string(), "no-cache, no-transform".to_string()),
+            ("X-Accel-Buffering".to_string(), "no".to_string()),
+            ("Access-Control-Allow-Origin".to_string(), "*".to_string()),
+        ];
+        headers.extend(extra.iter().cloned());
+        SseOpts {
+            eol: b"\n",
+            space: true,
+            bytewise: false,
+            comments: false,
+            chunked: true,
+            headers,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Terminating chunk (if chunked), then FIN.
+    Clean,
+    /// RST after a short pause (so the written bytes reach the client).
+    Reset,
+    /// Silence for MS, then FIN without the terminating chunk.
+    Stall(u64),
+}
+
+struct Out<'a> {
+    w: &'a mut TcpStream,
+    chunked: bool,
+    bytewise: bool,
+}
+
+impl Out<'_> {
+    fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        if self.bytewise {
+            for b in bytes {
+                self.send_one(std::slice::from_ref(b))?;
+            }
+            Ok(())
+        } else {
+            self.send_one(bytes)
+        }
+    }
+    fn send_one(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        if self.chunked {
+            let mut buf = format!("{:x}\r\n", bytes.len()).into_bytes();
+            buf.extend_from_slice(bytes);
+            buf.extend_from_slice(b"\r\n");
+            self.w.write_all(&buf)?;
+        } else {
+            self.w.write_all(bytes)?;
+        }
+        self.w.flush()
+    }
+}
+
+fn serialize(frame: &Frame, opts: &SseOpts, index: usize) -> Vec<u8> {
+    match frame {
+        Frame::Raw { bytes, .. } => bytes.clone(),
+        Frame::Event { event, data, .. } => {
+            let sep: &[u8] = if opts.space { b": " } else { b":" };
+            let mut out = Vec::new();
+            if opts.comments {
+                out.extend_from_slice(b": ping");
+                out.extend_from_slice(opts.eol);
+                if index == 0 {
+                    out.extend_from_slice(b"retry");
+                    out.extend_from_slice(sep);
+                    out.extend_from_slice(b"1000");
+                    out.extend_from_slice(opts.eol);
+                }
+                out.extend_from_slice(b"id");
+                out.extend_from_slice(sep);
+                out.extend_from_slice((index + 1).to_string().as_bytes());
+                out.extend_from_slice(opts.eol);
+            }
+            if let Some(e) = event {
+                out.extend_from_slice(b"event");
+                out.extend_from_slice(sep);
+                out.extend_from_slice(e.as_bytes());
+                out.extend_from_slice(opts.eol);
+            }
+            for line in data.split(|&b| b == b'\n') {
+                out.extend_from_slice(b"data");
+                out.extend_from_slice(sep);
+                out.extend_from_slice(line);
+                out.extend_from_slice(opts.eol);
+            }
+            out.extend_from_slice(opts.eol);
+            out
+        }
+    }
+}
+
+/// Write a whole SSE response. Write errors (client gone) end it quietly.
+pub fn run(w: &mut TcpStream, opts: &SseOpts, frames: &[Frame], ending: Ending) -> Disposition {
+    let mut head = String::from("HTTP/1.1 200 OK\r\n");
+    for (k, v) in &opts.headers {
+        head.push_str(&format!("{}: {}\r\n", k, v));
+    }
+    head.push_str(&format!("Date: {}\r\n", util::http_date(util::now_ms())));
+    head.push_str("Connection: close\r\n");
+    if opts.chunked {
+        head.push_str("Transfer-Encoding: chunked\r\n");
+    }
+    head.push_str("\r\n");
+    if w.write_all(head.as_bytes()).and_then(|_| w.flush()).is_err() {
+        return Disposition::Close;
+    }
+    let mut out = Out {
+        w,
+        chunked: opts.chunked,
+        bytewise: opts.bytewise,
+    };
+    if opts.comments {
+        let mut b = b": connected".to_vec();
+        b.extend_from_slice(opts.eol);
+        b.extend_from_slice(opts.eol);
+        if out.send(&b).is_err() {
+            return Disposition::Close;
+        }
+    }
+    let mut event_index = 0;
+    for f in frames {
+        let delay = match f {
+            Frame::Event { delay_ms, .. } | Frame::Raw { delay_ms, .. } => *delay_ms,
+        };
+        if delay > 0 {
+            sleep(Duration::from_millis(delay));
+        }
+        let bytes = serialize(f, opts, event_index);
+        if matches!(f, Frame::Event { .. }) {
+            event_index += 1;
+        }
+        if out.send(&bytes).is_err() {
+            return Disposition::Close;
+        }
+    }
+    match ending {
+        Ending::Clean => {
+            if opts.chunked {
+                let _ = out.w.write_all(b"0\r\n\r\n");
+                let _ = out.w.flush();
+            }
+            Disposition::Close
+        }
+        Ending::Reset => {
+            sleep(Duration::from_millis(100));
+            Disposition::Reset
+        }
+        Ending::Stall(ms) => {
+            sleep(Duration::from_millis(ms));
+            Disposition::Close
+        }
+    }
+}
+
+/// A lone `event: error` frame, as FastGPT E1/E2 writes handler errors on a stream: HTTP 200,
+/// no Content-Type (headers were never set), then close.
+pub fn error_frame_response(w: &mut TcpStream, data: &str, extra: &[(String, String)]) -> Disposition {
+    let opts = SseOpts {
+        headers: extra.to_vec(),
+        ..SseOpts::normal(&[])
+    };
+    let frames = [Frame::ev(Some("error"), data.as_bytes(), Kind::Other)];
+    run(w, &opts, &frames, Ending::Clean)
+}
+
+// ---------------------------------------------------------------------------------------
+// Completions
+
+fn chunk(delta: Value, finish: Option<&str>) -> String {
+    json!({
+        "id": "", "object": "", "created": 0, "model": "",
+        "choices": [{"delta": delta, "index": 0, "finish_reason": finish}]
+    })
+    .to_string()
+}
+
+pub fn text_chunk(content: &str) -> String {
+    chunk(json!({"role": "assistant", "content": content}), None)
+}
+
+pub fn stop_chunk() -> String {
+    chunk(json!({"role": "assistant", "content": null}), Some("stop"))
+}
+
+fn reasoning_chunk(r: &str) -> String {
+    chunk(json!({"role": "assistant", "reasoning_content": r}), None)
+}
+
+/// Text of a message's `content`: a string, or text parts joined with a space
+/// (`image_url` → `[image]`, `file_url` → `[file]`).
+pub fn content_text(content: Option<&Value>) -> String {
+    match content {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(parts)) => {
+            let mut out: Vec<String> = Vec::new();
+            for p in parts {
+                match p.get("type").and_then(|t| t.as_str()) {
+                    Some("text") => {
+                        out.push(p.get("text").and_then(|t| t.as_str()).unwrap_or("").to_string())
+                    }
+                    Some("image_url") => out.push("[image]".into()),
+                    Some("file_url") => out.push("[file]".into()),
+                    _ => {}
+                }
+            }
+            out.join(" ")
+        }
+        _ => String::new(),
+    }
+}
+
+/// Stored Human value for a message.
+fn human_value(content: Option<&Value>) -> Value {
+    match content {
+        Some(Value::Array(parts)) => {
+            let mut v = Vec::new();
+            for p in parts {
+                match p.get("type").and_then(|t| t.as_str()) {
+                    Some("text") => v.push(json!({"text": {"content": p.get("text").cloned().unwrap_or(json!(""))}})),
+                    Some("image_url") => v.push(json!({"file": {"type": "image", "name": "",
+                        "url": p.pointer("/image_url/url").cloned().unwrap_or(json!(""))}})),
+                    Some("file_url") => v.push(json!({"file": {"type": "file",
+                        "name": p.get("name").cloned().unwrap_or(json!("")),
+                        "url": p.get("url").cloned().unwrap_or(json!(""))}})),
+                    _ => {}
+                }
+            }
+            Value::Array(v)
+        }
+        other => json!([{"text": {"content": content_text(other)}}]),
+    }
+}
+
+fn interactive_value() -> Value {
+    json!({
+        "type": "userSelect",
+        "params": {
+            "description": "Pick one",
+            "userSelectOptions": [{"value": "Confirm", "key": "option1"}, {"value": "Cancel", "key": "option2"}]
+        },
+        "entryNodeIds": ["n1"],
+        "memoryEdges": [],
+        "nodeOutputs": []
+    })
+}
+
+fn tool_value() -> Value {
+    json!({"id": "call_1", "toolName": "Search", "toolAvatar": "", "functionName": "search",
+           "params": "{\"q\":\"x\"}", "response": "found"})
+}
+
+fn slow_ms(q: &str) -> Option<u64> {
+    let i = q.find("/slow:")?;
+    let digits: String = q[i + 6..].chars().take_while(|c| c.is_ascii_digit()).collect();
+    digits.parse().ok()
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+#[derive(Debug, PartialEq)]
+enum Mode {
+    Normal,
+    Select,
+    Continue(String),
+}
+
+struct Turn {
+    chat_id: String,
+    mode: Mode,
+    answer: String,
+    answer_chunks: Vec<String>,
+    reasoning: Option<String>,
+    tool: bool,
+    variables: Map<String, Value>,
+    all_variables: Map<String, Value>,
+    nodes: Vec<Value>,
+    duration: f64,
+    slow_ms: u64,
+    node_error: bool,
+}
+
+pub fn completions(ctx: &Ctx, version: u8, w: &mut TcpStream) -> Disposition {
+    let req: &Request = ctx.req;
+    let body = match routes::parse_json_body(req) {
+        Ok(b) => b,
+        Err(resp) => return ctx.respond(w, resp),
+    };
+    let stream = body.get("stream") == Some(&Value::Bool(true));
+    let detail = body.get("detail") == Some(&Value::Bool(true));
+    let sse_errors = stream && ctx.style != routes::Style::E3;
+    let fail = |w: &mut TcpStream, e: ApiError| -> Disposition {
+        if sse_errors {
+            error_frame_response(w, &e.body(ctx.style).to_string(), &ctx.extra_headers())
+        } else {
+            ctx.respond(w, ctx.render_error(&e))
+        }
+    };
+
+    let key_app = match ctx.auth() {
+        Ok(a) => a,
+        Err(e) => return fail(w, e),
+    };
+    if stream && ctx.has(&Fault::ErrorEventFirst) {
+        return error_frame_response(w, ERROR_EVENT_DATA, &ctx.extra_headers());
+    }
+    let app_id = match body.get("appId") {
+        None | Some(Value::Null) => key_app.unwrap_or_else(|| DEFAULT_APP_ID.to_string()),
+        Some(Value::String(s)) if util::is_object_id(s) => s.clone(),
+        Some(_) => return fail(w, ApiError::validation("appId", "Invalid")),
+    };
+    let messages = match body.get("messages") {
+        Some(Value::Array(m)) => m.clone(),
+        None | Some(Value::Null) => Vec::new(),
+        Some(_) => return fail(w, ApiError::plain(500, "messages is not array")),
+    };
+    if messages.is_empty() {
+        return fail(w, ApiError::plain(500, "messages is empty"));
+    }
+    let chat_id = match body.get("chatId") {
+        Some(Value::String(s)) if !s.trim().is_empty() => {
+            if s.chars().count() > 1024 {
+                return fail(w, ApiError::validation("chatId", "String must contain at most 1024 character(s)"));
+            }
+            s.clone()
+        }
+        _ => util::nanoid(24),
+    };
+    let response_item_id = match body.get("responseChatItemId") {
+        Some(Value::String(s)) if !s.is_empty() => s.clone(),
+        _ => util::nanoid(24),
+    };
+    let variables = match body.get("variables") {
+        Some(Value::Object(m)) => m.clone(),
+        _ => Map::new(),
+    };
+    let last = messages
+        .iter()
+        .rev()
+        .find(|m| m.get("role").and_then(|r| r.as_str()) == Some("user"))
+        .or(messages.last())
+        .cloned()
+        .unwrap_or(Value::Null);
+    let question = content_text(last.get("content"));
+
+    let turn = {
+        let mut store = ctx.app.lock();
+        // Pending interactive on the last live AI item?
+        let pending = store
+            .live_items(&app_id, &chat_id)
+            .into_iter()
+            .rev()
+            .find(|i| i.obj == "AI")
+            .and_then(|i| {
+                let inter = i.value.as_array()?.iter().find_map(|v| v.get("interactive"))?;
+                if inter.pointer("/params/userSelectedVal").is_some() {
+                    return None;
+                }
+                let opts = inter.pointer("/params/userSelectOptions")?.as_array()?;
+                Some((
+                    i.data_id.clone(),
+                    opts.iter()
+                        .filter_map(|o| o.get("value").and_then(|v| v.as_str()).map(String::from))
+                        .collect::<Vec<_>>(),
+                ))
+            });
+        let mode = match &pending {
+            Some((_, opts)) if opts.contains(&question) => Mode::Continue(question.clone()),
+            _ if question.contains("/select") => Mode::Select,
+            _ => Mode::Normal,
+        };
+        let mut answer = match &mode {
+            Mode::Continue(v) => format!("You chose: {}", v),
+            Mode::Select => String::new(),
+            Mode::Normal if question.contains("/cjk") => CJK_ANSWER.to_string(),
+            Mode::Normal => format!("You said: {}", question),
+        };
+        let mut answer_chunks = util::chunk_chars(&answer, 3);
+        if stream && mode != Mode::Select {
+            for f in &ctx.faults {
+                match f {
+                    Fault::BigEvent(n) => {
+                        answer = "x".repeat(*n);
+                        answer_chunks = vec![answer.clone()];
+                    }
+                    Fault::ManyEvents(n) => {
+                        answer_chunks = (0..*n).map(|i| MANY_EVENT_TEXTS[i % 3].to_string()).collect();
+                        answer = answer_chunks.concat();
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let reasoning = question.contains("/reasoning").then(|| REASONING_TEXT.to_string());
+        let tool = question.contains("/tool") && mode == Mode::Normal;
+        let slow = slow_ms(&question).unwrap_or(0);
+        let node_error = req.header("x-dev-node-error") == Some("1");
+        let duration = round2(slow as f64 / 1000.0 + 0.05);
+
+        // Node responses.
+        let mut nodes = vec![json!({"id": util::nanoid(12), "nodeId": "448745",
+            "moduleName": "common:core.module.template.work_start", "moduleType": "workflowStart", "runningTime": 0})];
+        if tool {
+            nodes.push(json!({"id": util::nanoid(12), "nodeId": "toolNode1", "moduleName": "Search",
+                "moduleType": "tools", "runningTime": 0.01, "toolInput": {"q": "x"}, "toolRes": "found"}));
+        }
+        match &mode {
+            Mode::Select => nodes.push(json!({"id": util::nanoid(12), "nodeId": "n1",
+                "moduleName": "用户选择", "moduleType": "userSelect", "runningTime": 0})),
+            Mode::Continue(v) => nodes.push(json!({"id": util::nanoid(12), "nodeId": "n1",
+                "moduleName": "用户选择", "moduleType": "userSelect", "runningTime": 0, "userSelectResult": v})),
+            Mode::Normal => {
+                let mut n = json!({"id": util::nanoid(12), "nodeId": "chatNode1", "moduleName": "AI 对话",
+                    "moduleType": "chatNode", "runningTime": duration, "totalPoints": 0.0123, "model": "dev-model",
+                    "tokens": question.chars().count() + answer.chars().count(), "query": question, "maxToken": 2000,
+                    "historyPreview": [{"obj": "Human", "value": question}, {"obj": "AI", "value": answer}],
+                    "contextTotalLen": 2});
+                if let Some(r) = &reasoning {
+                    n["reasoningText"] = json!(r);
+                }
+                if node_error {
+                    n["errorText"] = json!("node failed");
+                }
+                nodes.push(n);
+            }
+        }
+
+        // Save.
+        let skip_save = stream && ctx.has(&Fault::ErrorEventFirst);
+        let mut all_variables = Map::new();
+        if !skip_save {
+            let chat = store.touch_chat(&app_id, &chat_id, &question);
+            for (k, v) in &variables {
+                chat.variables.insert(k.clone(), v.clone());
+            }
+            all_variables = chat.variables.clone();
+            let human_id = util::nanoid(24);
+            store.push_item(&app_id, &chat_id, &human_id, "Human", human_value(last.get("content")),
+                Value::Null, 0.0);
+            let mut ai_value = Vec::new();
+            if let Some(r) = &reasoning {
+                ai_value.push(json!({"reasoning": {"content": r}}));
+            }
+            if tool {
+                ai_value.push(json!({"tools": [tool_value()]}));
+            }
+            match &mode {
+                Mode::Select => ai_value.push(json!({"interactive": interactive_value()})),
+                _ => ai_value.push(json!({"text": {"content": answer}})),
+            }
+            match (&mode, &pending) {
+                (Mode::Continue(v), Some((pending_id, _))) => {
+                    let pending_id = pending_id.clone();
+                    if let Some(item) = store.live_item_mut(&app_id, &chat_id, &pending_id) {
+                        let mut inter = interactive_value();
+                        inter["params"]["userSelectedVal"] = json!(v);
+                        item.value = json!([{"interactive": inter}, {"text": {"content": answer}}]);
+                        if let Value::Array(a) = &mut item.response_data {
+                            a.extend(nodes.iter().cloned());
+                        }
+                        item.duration_seconds = round2(item.duration_seconds + duration);
+                    }
+                }
+                _ => store.push_item(&app_id, &chat_id, &response_item_id, "AI", Value::Array(ai_value),
+                    Value::Array(nodes.clone()), duration),
+            }
+        }
+        Turn {
+            chat_id: chat_id.clone(),
+            mode,
+            answer,
+            answer_chunks,
+            reasoning,
+            tool,
+            variables,
+            all_variables,
+            nodes,
+            duration,
+            slow_ms: slow,
+            node_error,
+        }
+    };
+
+    if !stream || ctx.has(&Fault::Json200Stream) {
+        if turn.slow_ms > 0 {
+            sleep(Duration::from_millis(turn.slow_ms));
+        }
+        let v = non_stream_body(&turn, detail);
+        return ctx.respond(w, Response::json(200, &v));
+    }
+    stream_turn(ctx, &turn, version, detail, w)
+}
+
+fn non_stream_body(t: &Turn, detail: bool) -> Value {
+    let content = match (&t.mode, detail) {
+        (Mode::Select, true) => {
+            let mut i = interactive_value();
+            if let Value::Object(m) = &mut i {
+                m.remove("entryNodeIds");
+                m.remove("memoryEdges");
+                m.remove("nodeOutputs");
+            }
+            json!([{"type": "interactive", "interactive": i}])
+        }
+        (Mode::Select, false) => json!(""),
+        (_, true) if t.tool => json!([
+            {"type": "tool", "tools": [tool_value()]},
+            {"type": "text", "text": {"content": t.answer}}
+        ]),
+        _ => json!(t.answer),
+    };
+    let mut message = obj(vec![("role", json!("assistant")), ("content", content)]);
+    if let Some(r) = &t.reasoning {
+        message["reasoning_content"] = json!(r);
+    }
+    let mut v = json!({
+        "id": t.chat_id,
+        "model": "",
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 1},
+        "choices": [{"message": message, "finish_reason": "stop", "index": 0}]
+    });
+    if t.node_error {
+        v["error"] = json!({"message": "node failed"});
+    }
+    if detail {
+        v["responseData"] = Value::Array(t.nodes.clone());
+        v["newVariables"] = Value::Object(t.all_variables.clone());
+    }
+    v
+}
+
+fn stream_turn(ctx: &Ctx, t: &Turn, version: u8, detail: bool, w: &mut TcpStream) -> Disposition {
+    let req = ctx.req;
+    let ev = |name: &'static str| if detail { Some(name) } else { None };
+    let hb_ms = req
+        .header("x-dev-heartbeat-ms")
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(ctx.app.cfg.heartbeat_ms)
+        .max(1);
+    let chunk_delay = req
+        .header("x-dev-chunk-delay-ms")
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(ctx.app.cfg.chunk_delay_ms);
+    let heartbeat = || Frame::ev(ev("answer"), text_chunk(""), Kind::Heartbeat);
+    let nodes_json = |n: &Value| n.to_string();
+
+    let mut f: Vec<Frame> = Vec::new();
+    if detail && !t.variables.is_empty() {
+        f.push(Frame::ev(Some("updateVariables"), Value::Object(t.variables.clone()).to_string(), Kind::Other));
+    }
+    if detail && version == 2 {
+        f.push(Frame::ev(Some("flowNodeResponse"), nodes_json(&t.nodes[0]), Kind::Other));
+    }
+    if detail {
+        let name = if t.mode == Mode::Normal { "AI 对话" } else { "用户选择" };
+        f.push(Frame::ev(Some("flowNodeStatus"), json!({"status": "running", "name": name}).to_string(), Kind::Other));
+    }
+    // Heartbeats: fault first, then the /slow:MS workflow time.
+    let mut pending_delay = 0u64;
+    for fault in &ctx.faults {
+        if let Fault::Heartbeats(n) = fault {
+            for _ in 0..*n {
+                let mut h = heartbeat();
+                *h.delay_mut() = hb_ms;
+                f.push(h);
+            }
+        }
+    }
+    if t.slow_ms > 0 {
+        let mut elapsed = 0;
+        while elapsed + hb_ms <= t.slow_ms {
+            let mut h = heartbeat();
+            *h.delay_mut() = hb_ms;
+            f.push(h);
+            elapsed += hb_ms;
+        }
+        pending_delay = t.slow_ms - elapsed;
+    }
+    let mut push_delayed = |f: &mut Vec<Frame>, mut frame: Frame| {
+        *frame.delay_mut() += pending_delay;
+        pending_delay = 0;
+        f.push(frame);
+    };
+    if t.tool && detail {
+        let tool_call = json!({"tool": {"id": "call_1", "toolName": "Search", "toolAvatar": "",
+            "functionName": "search", "params": "", "response": ""}});
+        push_delayed(&mut f, Frame::ev(Some("toolCall"), tool_call.to_string(), Kind::Other));
+        f.push(Frame::ev(Some("toolParams"), json!({"tool": {"id": "call_1", "params": "{\"q\":"}}).to_string(), Kind::Other));
+        f.push(Frame::ev(Some("toolParams"), json!({"tool": {"id": "call_1", "params": "\"x\"}"}}).to_string(), Kind::Other));
+        f.push(Frame::ev(Some("toolResponse"), json!({"tool": {"id": "call_1", "response": "found"}}).to_string(), Kind::Other));
+        if version == 2 {
+            f.push(Frame::ev(Some("flowNodeResponse"), nodes_json(&t.nodes[1]), Kind::Other));
+        }
+    }
+    if let Some(r) = &t.reasoning {
+        for piece in util::chunk_chars(r, 3) {
+            push_delayed(&mut f, Frame::ev(ev("answer"), reasoning_chunk(&piece), Kind::Reasoning));
+        }
+    }
+    if t.mode == Mode::Select {
+        if detail {
+            push_delayed(&mut f, Frame::ev(Some("interactive"),
+                json!({"interactive": interactive_value()}).to_string(), Kind::Other));
+        }
+    } else {
+        for (i, piece) in t.answer_chunks.iter().enumerate() {
+            let mut fr = Frame::ev(ev("answer"), text_chunk(piece), Kind::AnswerText);
+            if i > 0 {
+                *fr.delay_mut() = chunk_delay;
+            }
+            push_delayed(&mut f, fr);
+        }
+    }
+    if detail && version == 2 {
+        let last = t.nodes.last().expect("nodes");
+        push_delayed(&mut f, Frame::ev(Some("flowNodeResponse"), nodes_json(last), Kind::Other));
+    }
+    if detail {
+        push_delayed(&mut f, Frame::ev(Some("workflowDuration"),
+            json!({"durationSeconds": t.duration}).to_string(), Kind::Other));
+    }
+    push_delayed(&mut f, Frame::ev(ev("answer"), stop_chunk(), Kind::Stop));
+    f.push(Frame::ev(ev("answer"), "[DONE]", Kind::Done));
+    let flow_responses = |as_object: bool| -> String {
+        if as_object {
+            let mut m = Map::new();
+            for (i, n) in t.nodes.iter().enumerate() {
+                m.insert(i.to_string(), n.clone());
+            }
+            Value::Object(m).to_string()
+        } else {
+            Value::Array(t.nodes.clone()).to_string()
+        }
+    };
+    let v1_detail = detail && version == 1;
+    if v1_detail {
+        f.push(Frame::ev(Some("flowResponses"), flow_responses(ctx.has(&Fault::FlowResponsesObject)), Kind::Other));
+    }
+
+    // ---- stream faults ----
+    let stop_idx = f.iter().position(|x| x.kind() == Kind::Stop).unwrap_or(f.len());
+    if ctx.has(&Fault::MultilineData) {
+        f.insert(stop_idx, Frame::ev(Some("devMultiline"), "line one\nline two", Kind::Other));
+    }
+    if ctx.has(&Fault::InvalidUtf8) {
+        let mut data = br#"{"id":"","object":"","created":0,"model":"","choices":[{"delta":{"role":"assistant","content":"bad "#.to_vec();
+        data.push(0xFF);
+        data.extend_from_slice(br#""},"index":0,"finish_reason":null}]}"#);
+        let at = f
+            .iter()
+            .position(|x| x.kind() == Kind::AnswerText)
+            .map(|i| i + 1)
+            .unwrap_or_else(|| f.iter().position(|x| x.kind() == Kind::Stop).unwrap_or(f.len()));
+        f.insert(at, Frame::ev(ev("answer"), data, Kind::Other));
+    }
+    if ctx.has(&Fault::TrailingAfterDone) {
+        if !v1_detail {
+            f.push(Frame::ev(Some("flowResponses"), flow_responses(false), Kind::Other));
+        }
+        f.push(Frame::Raw { bytes: b"\xff\xfe not sse\n\n".to_vec(), delay_ms: 0 });
+    }
+    let mut ending = Ending::Clean;
+    for fault in &ctx.faults {
+        match fault {
+            Fault::ErrorEvent => {
+                let c = cut_index(&f);
+                f.truncate(c);
+                f.push(Frame::ev(Some("error"), ERROR_EVENT_DATA, Kind::Other));
+                break;
+            }
+            Fault::EofNoDone => {
+                let c = cut_index(&f);
+                f.truncate(c);
+                break;
+            }
+            Fault::ResetMidStream => {
+                let c = cut_index(&f);
+                f.truncate(c);
+                ending = Ending::Reset;
+                break;
+            }
+            Fault::StallMidStream(ms) => {
+                let c = cut_index(&f);
+                f.truncate(c);
+                ending = Ending::Stall(*ms);
+                break;
+            }
+            _ => {}
+        }
+    }
+    for fault in &ctx.faults {
+        if let Fault::Slow(ms) = fault {
+            for fr in f.iter_mut().skip(1) {
+                *fr.delay_mut() += ms;
+            }
+        }
+    }
+
+    let mut opts = SseOpts::normal(&ctx.extra_headers());
+    for fault in &ctx.faults {
+        match fault {
+            Fault::Crlf => opts.eol = b"\r\n",
+            Fault::Cr => opts.eol = b"\r",
+            Fault::Bytewise => opts.bytewise = true,
+            Fault::NoSpace => opts.space = false,
+            Fault::Comments => opts.comments = true,
+            Fault::SseCloseDelimited => opts.chunked = false,
+            _ => {}
+        }
+    }
+    run(w, &opts, &f, ending)
+}
+
+/// Index just after the 2nd answer-text frame (after the only one if there is one; before
+/// the stop chunk if there is none): where the mid-stream faults cut the stream.
+fn cut_index(f: &[Frame]) -> usize {
+    let texts: Vec<usize> = f
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| x.kind() == Kind::AnswerText)
+        .map(|(i, _)| i)
+        .collect();
+    match texts.len() {
+        0 => f.iter().position(|x| x.kind() == Kind::Stop).unwrap_or(f.len()),
+        1 => texts[0] + 1,
+        _ => texts[1] + 1,
+    }
+}

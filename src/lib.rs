@@ -1,0 +1,25 @@
+//! libfastgpt: a FastGPT client with a C ABI.
+//!
+//! The HTTP, SSE and JSON logic lives in plain safe Rust modules; [`ffi`] is the thin
+//! `extern "C"` layer (pointer checks, the panic boundary, conversions) that cbindgen turns
+//! into `include/fastgpt.h`. The public contract is `../shared/design/c-api.md`.
+
+pub mod accumulate;
+pub mod cancel;
+pub mod classify;
+pub mod client;
+pub mod error;
+pub mod ffi;
+pub mod http;
+pub mod options;
+pub mod random;
+pub mod sse;
+pub mod status;
+pub mod stream;
+pub mod transport;
+pub mod url;
+
+pub use cancel::CancelToken;
+pub use client::Client;
+pub use error::Error;
+pub use options::Options;

@@ -1,0 +1,258 @@
+//! A streaming completion being read: the one code path behind the callback form and the
+//! pull form (contract §6, §6.1).
+
+use std::io::Read;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::accumulate::{parse_answer_chunk, Accumulator};
+use crate::cancel::CancelToken;
+use crate::error::{sanitize_body, Error};
+use crate::http::{cancelled_error, interrupted_error, Meta, OpenStream};
+use crate::sse::{CBuf, Decoder};
+use crate::status::*;
+
+/// One delivered event, borrowed from the session until its next call.
+pub struct EventView<'a> {
+    pub name: &'a CBuf,
+    pub data: &'a CBuf,
+    /// Set for `answer`/`fastAnswer` events only.
+    pub text: Option<&'a CBuf>,
+}
+
+impl EventView<'_> {
+    pub fn is_error(&self) -> bool {
+        self.name.as_str() == "error"
+    }
+}
+
+pub struct StreamSession {
+    reader: Option<ureq::BodyReader<'static>>,
+    ctx: Arc<crate::transport::CallCtx>,
+    cancel: Option<CancelToken>,
+    meta: Meta,
+    secrets: Arc<Vec<String>>,
+    decoder: Decoder,
+    acc: Accumulator,
+    /// The sticky end: `Ok` for a clean finish.
+    end: Option<Result<(), Error>>,
+    name: CBuf,
+    text: CBuf,
+    has_text: bool,
+    read_buf: Box<[u8]>,
+}
+
+#[derive(Deserialize)]
+struct ErrorFrame {
+    code: Option<Value>,
+    #[serde(rename = "statusText")]
+    status_text: Option<Value>,
+    message: Option<Value>,
+}
+
+impl StreamSession {
+    pub fn new(
+        open: OpenStream,
+        cancel: Option<CancelToken>,
+        acc: Accumulator,
+        max_event_bytes: usize,
+        secrets: Arc<Vec<String>>,
+    ) -> StreamSession {
+        let mut decoder = Decoder::new(max_event_bytes);
+        decoder.push(&open.peeked);
+        StreamSession {
+            reader: Some(open.reader),
+            ctx: open.ctx,
+            cancel,
+            meta: open.meta,
+            secrets,
+            decoder,
+            acc,
+            end: None,
+            name: CBuf::default(),
+            text: CBuf::default(),
+            has_text: false,
+            read_buf: vec![0u8; 16 * 1024].into_boxed_slice(),
+        }
+    }
+
+    /// Ends the stream early (the caller stopped it) and fills the error's request fields.
+    pub fn annotate(&mut self, mut e: Error) -> Error {
+        self.reader = None;
+        self.meta.apply(&mut e);
+        e
+    }
+
+    /// The accumulated result so far (§6 shape).
+    pub fn result(&self) -> Value {
+        self.acc.to_value()
+    }
+
+    /// The next event; `Ok(None)` once the stream finished cleanly. The end is sticky: later
+    /// calls return the same outcome without I/O.
+    pub fn next_event(&mut self) -> Result<Option<EventView<'_>>, Error> {
+        if self.end.is_none() {
+            match self.advance() {
+                Ok(true) => {
+                    return Ok(Some(EventView {
+                        name: &self.name,
+                        data: self.decoder_data(),
+                        text: self.has_text.then_some(&self.text),
+                    }))
+                }
+                Ok(false) => {}
+                Err(e) => self.stop(Err(e)),
+            }
+        }
+        match self.end.as_ref().expect("the stream has ended") {
+            Ok(()) => Ok(None),
+            Err(e) => {
+                let mut e = e.clone();
+                e.partial = Some(self.acc.to_value());
+                Err(e)
+            }
+        }
+    }
+
+    fn decoder_data(&self) -> &CBuf {
+        self.decoder.last_data()
+    }
+
+    fn stop(&mut self, outcome: Result<(), Error>) {
+        self.reader = None; // closes the connection; never pooled mid-stream
+        self.end = Some(outcome.map_err(|mut e| {
+            self.meta.apply(&mut e);
+            e
+        }));
+    }
+
+    /// Ends the stream with `status`, unless the stream already finished: then errors past
+    /// the end are ignored (§6).
+    fn fail_unless_finished(&mut self, e: Error) -> Result<bool, Error> {
+        if self.acc.finished() && e.status != FASTGPT_E_CANCELLED {
+            self.stop(Ok(()));
+            return Ok(false);
+        }
+        Err(e)
+    }
+
+    /// Moves to the next event: true when one is ready in the buffers.
+    fn advance(&mut self) -> Result<bool, Error> {
+        loop {
+            if self.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
+                return Err(cancelled_error());
+            }
+            match self.decoder.next_event() {
+                Err(m) => return self.fail_unless_finished(Error::new(FASTGPT_E_PROTOCOL, m.0)),
+                Ok(Some(ev)) => {
+                    let name = ev.name.map_or("answer", |n| n.as_str());
+                    self.name.set_str(if ev.data.as_str() == "[DONE]" { "done" } else { name });
+                }
+                Ok(None) => {
+                    if !self.read_more()? {
+                        return Ok(false);
+                    }
+                    continue;
+                }
+            }
+            return self.interpret();
+        }
+    }
+
+    /// Reads more bytes; false at a clean end.
+    fn read_more(&mut self) -> Result<bool, Error> {
+        let Some(reader) = self.reader.as_mut() else { return Ok(false) };
+        let guard = self.ctx.install();
+        self.ctx.resume_reading();
+        let r = reader.read(&mut self.read_buf);
+        drop(guard);
+        match r {
+            Ok(0) => {
+                if self.acc.finished() {
+                    self.stop(Ok(()));
+                    Ok(false)
+                } else {
+                    Err(Error::new(
+                        FASTGPT_E_STREAM_INCOMPLETE,
+                        "the stream ended before it was finished (no [DONE] and no finish_reason)",
+                    ))
+                }
+            }
+            Ok(n) => {
+                self.decoder.push(&self.read_buf[..n]);
+                Ok(true)
+            }
+            Err(e) => {
+                let err = match interrupted_error(&self.ctx) {
+                    Some(err) => err,
+                    None => Error::new(
+                        FASTGPT_E_STREAM_INCOMPLETE,
+                        format!("the connection failed before the stream was finished: {e}"),
+                    ),
+                };
+                self.fail_unless_finished(err).map(|_| false)
+            }
+        }
+    }
+
+    /// Interprets the event now in the buffers; true when it is to be delivered.
+    fn interpret(&mut self) -> Result<bool, Error> {
+        self.has_text = false;
+        let data = self.decoder.last_data().as_str();
+        let name = self.name.as_str();
+        let outcome: Result<(), Error> = match name {
+            "done" => {
+                self.acc.add_done();
+                Ok(())
+            }
+            "answer" | "fastAnswer" => match parse_answer_chunk(data) {
+                None => Err(Error::new(
+                    FASTGPT_E_PROTOCOL,
+                    format!("an \"{name}\" event's data is neither [DONE] nor a JSON object"),
+                )),
+                Some(chunk) => {
+                    let text = chunk.content.as_deref().unwrap_or("");
+                    if text.contains('\0') {
+                        self.text.set_str(&text.replace('\0', "\u{FFFD}"));
+                    } else {
+                        self.text.set_str(text);
+                    }
+                    self.has_text = true;
+                    self.acc.add_answer(&chunk).map_err(|_| too_big())
+                }
+            },
+            "error" => {
+                let mut e = Error::new(FASTGPT_E_API, "the server sent an error event");
+                if let Ok(f) = serde_json::from_str::<ErrorFrame>(data) {
+                    e.api_code = f.code.filter(|c| c.is_number());
+                    e.status_text = f.status_text.and_then(|s| s.as_str().map(str::to_string)).filter(|s| !s.is_empty());
+                    if let Some(m) = f.message.as_ref().and_then(Value::as_str) {
+                        e.message = format!("FastGPT stream error: {m}");
+                    }
+                }
+                e.body = Some(sanitize_body(data.as_bytes(), &self.secrets));
+                // Delivered first; the next call reports it.
+                self.acc.count();
+                self.stop(Err(e));
+                return Ok(true);
+            }
+            other => {
+                let other = other.to_string();
+                self.acc.add_event(&other, data).map_err(|_| too_big())
+            }
+        };
+        match outcome {
+            Ok(()) => {
+                self.acc.count();
+                Ok(true)
+            }
+            Err(e) => self.fail_unless_finished(e),
+        }
+    }
+}
+
+fn too_big() -> Error {
+    Error::new(FASTGPT_E_PROTOCOL, "the stream's result is larger than max_response_bytes")
+}
