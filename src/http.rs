@@ -107,7 +107,7 @@ impl Http {
             b.root_certs(roots).build()
         };
         let proxy = match &opts.proxy {
-            ProxySetting::FromEnv => ureq::Proxy::try_from_env(),
+            ProxySetting::FromEnv => crate::proxy::from_env(&opts.base_url).and_then(|u| ureq::Proxy::new(&u).ok()),
             ProxySetting::Disabled => None,
             ProxySetting::Url(u) => Some(
                 ureq::Proxy::new(u).map_err(|e| Error::invalid(format!("proxy is not valid: {e}")))?,

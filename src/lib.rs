@@ -12,6 +12,7 @@ pub mod error;
 pub mod ffi;
 pub mod http;
 pub mod options;
+pub mod proxy;
 pub mod random;
 pub mod sse;
 pub mod status;
@@ -23,3 +24,14 @@ pub use cancel::CancelToken;
 pub use client::Client;
 pub use error::Error;
 pub use options::Options;
+
+/// Handles cross threads: a client is shared by many threads, and a stream or token may be
+/// used or freed on another thread than the one that made it.
+#[allow(dead_code)]
+fn _thread_safety() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<Client>();
+    send_sync::<CancelToken>();
+    send::<stream::StreamSession>();
+}

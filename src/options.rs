@@ -171,7 +171,7 @@ impl Options {
             Some(v) => match string_opt(v, "proxy")? {
                 "" => ProxySetting::Disabled,
                 url => {
-                    crate::transport::check_proxy_url(url)?;
+                    crate::proxy::check_proxy_url(url)?;
                     ProxySetting::Url(url.to_string())
                 }
             },
@@ -230,7 +230,7 @@ impl Options {
         let mut s = vec![self.api_key.clone()];
         s.extend(self.headers.iter().map(|(_, v)| v.clone()).filter(|v| v.len() >= 4));
         if let ProxySetting::Url(u) = &self.proxy {
-            s.extend(crate::transport::proxy_credentials(u));
+            s.extend(crate::proxy::proxy_credentials(u));
         }
         s
     }

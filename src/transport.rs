@@ -483,76 +483,9 @@ pub fn parse_ca_certs(pem: &str) -> Result<Vec<ureq::tls::Certificate<'static>>,
     Ok(certs)
 }
 
-/// Accepts `http://` and `socks5://` proxy URLs (userinfo allowed).
-pub fn check_proxy_url(url: &str) -> Result<(), Error> {
-    let lower = url.to_ascii_lowercase();
-    if !(lower.starts_with("http://") || lower.starts_with("socks5://") || lower.starts_with("socks5h://")) {
-        return Err(Error::invalid(format!(
-            "proxy \"{}\" must be an http:// or socks5:// URL",
-            mask_userinfo(url)
-        )));
-    }
-    ureq::Proxy::new(url)
-        .map(|_| ())
-        .map_err(|e| Error::invalid(format!("proxy \"{}\" is not valid: {e}", mask_userinfo(url))))
-}
-
-/// The user name and password of a proxy URL, as written and percent-decoded.
-pub fn proxy_credentials(url: &str) -> Vec<String> {
-    let Some(rest) = url.split_once("://").map(|(_, r)| r) else { return vec![] };
-    let authority = rest.split('/').next().unwrap_or("");
-    let Some((userinfo, _)) = authority.rsplit_once('@') else { return vec![] };
-    let mut out = Vec::new();
-    for part in userinfo.split(':').filter(|p| !p.is_empty()) {
-        out.push(part.to_string());
-        let decoded = percent_decode(part);
-        if decoded != part {
-            out.push(decoded);
-        }
-    }
-    out
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() && b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit() {
-            let hex = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
-            out.push(hex(b[i + 1]) << 4 | hex(b[i + 2]));
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn mask_userinfo(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => match rest.split('/').next().and_then(|a| a.rsplit_once('@')) {
-            Some((_, host)) => format!("{scheme}://***@{host}"),
-            None => url.to_string(),
-        },
-        None => url.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn proxy_urls() {
-        assert!(check_proxy_url("http://user:pa%40ss@proxy:3128").is_ok());
-        assert!(check_proxy_url("socks5://127.0.0.1:1080").is_ok());
-        let e = check_proxy_url("ftp://user:secret@p").unwrap_err();
-        assert!(!e.message.contains("secret"));
-        assert_eq!(proxy_credentials("http://user:pa%40ss@proxy:3128"), vec!["user", "pa%40ss", "pa@ss"]);
-        assert!(proxy_credentials("http://proxy:3128").is_empty());
-    }
 
     #[test]
     fn pem_must_hold_a_certificate() {

@@ -105,14 +105,15 @@ int main(void) {
     int status = 1;
     if (ask(client, chat_id, app_id, "Hello from C! Please introduce yourself.", &result) != FASTGPT_OK)
         goto done;
-    printf("  result: %s\n", result);
+    printf("  result: %.240s...\n", result);
     fastgpt_string_free(result);
     result = NULL;
 
-    /* Same chatId: the server takes the history from its database. "/select" makes the
-       bundled dev server run a userSelect node; a real app may or may not have one. */
-    if (ask(client, chat_id, app_id, "/select Which option do you want?", &result) != FASTGPT_OK)
-        goto done;
+    /* Same chatId: the server takes the history from its database. With the bundled dev
+       server, "/select" runs a userSelect node; a real app may or may not have one. */
+    const char *follow_up = getenv("FASTGPT_DEV_SERVER") ? "/select Which option do you want?"
+                                                         : "Thanks! What can you help me with?";
+    if (ask(client, chat_id, app_id, follow_up, &result) != FASTGPT_OK) goto done;
     char option[256];
     if (strstr(result, "\"interactive\":null") == NULL && first_option(result, option, sizeof option)) {
         printf("  the workflow asks to choose; answering \"%s\"\n", option);
