@@ -28,8 +28,11 @@ impl EventView<'_> {
     }
 }
 
+/// Where a session's bytes come from: the response body, or any reader in tests and fuzzing.
+pub type BodySource = Box<dyn Read + Send>;
+
 pub struct StreamSession {
-    reader: Option<ureq::BodyReader<'static>>,
+    reader: Option<BodySource>,
     ctx: Arc<crate::transport::CallCtx>,
     cancel: Option<CancelToken>,
     meta: Meta,
@@ -60,15 +63,23 @@ impl StreamSession {
         max_event_bytes: usize,
         secrets: Arc<Vec<String>>,
     ) -> StreamSession {
-        let mut decoder = Decoder::new(max_event_bytes);
-        decoder.push(&open.peeked);
+        let mut s = StreamSession::from_reader(Box::new(open.reader), acc, max_event_bytes, secrets);
+        s.decoder.push(&open.peeked);
+        s.ctx = open.ctx;
+        s.cancel = cancel;
+        s.meta = open.meta;
+        s
+    }
+
+    /// A session over any byte source, with no deadlines and no cancel token (tests, fuzzing).
+    pub fn from_reader(reader: BodySource, acc: Accumulator, max_event_bytes: usize, secrets: Arc<Vec<String>>) -> StreamSession {
         StreamSession {
-            reader: Some(open.reader),
-            ctx: open.ctx,
-            cancel,
-            meta: open.meta,
+            reader: Some(reader),
+            ctx: crate::transport::CallCtx::new(None, std::time::Duration::from_secs(3600), None, None),
+            cancel: None,
+            meta: Meta::default(),
             secrets,
-            decoder,
+            decoder: Decoder::new(max_event_bytes),
             acc,
             end: None,
             name: CBuf::default(),
@@ -255,4 +266,130 @@ impl StreamSession {
 
 fn too_big() -> Error {
     Error::new(FASTGPT_E_PROTOCOL, "the stream's result is larger than max_response_bytes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io;
+
+    /// Hands out the input in chunks of the given sizes, cycling, then EOF or an error.
+    struct Chunked {
+        data: Vec<u8>,
+        pos: usize,
+        sizes: Vec<usize>,
+        turn: usize,
+        reset_at_end: bool,
+    }
+
+    impl Read for Chunked {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.pos == self.data.len() {
+                return if self.reset_at_end {
+                    Err(io::Error::new(io::ErrorKind::ConnectionReset, "reset"))
+                } else {
+                    Ok(0)
+                };
+            }
+            let n = self.sizes[self.turn % self.sizes.len()].max(1).min(buf.len()).min(self.data.len() - self.pos);
+            self.turn += 1;
+            buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+            self.pos += n;
+            Ok(n)
+        }
+    }
+
+    type Events = Vec<(String, String, Option<String>)>;
+
+    fn run(input: &str, sizes: &[usize], reset: bool) -> (Events, Result<Value, Error>) {
+        let reader = Chunked { data: input.as_bytes().to_vec(), pos: 0, sizes: sizes.to_vec(), turn: 0, reset_at_end: reset };
+        let acc = Accumulator::new(Some("chat".into()), "rid".into(), 1 << 20);
+        let mut s = StreamSession::from_reader(Box::new(reader), acc, 1 << 16, Arc::new(vec!["secret".into()]));
+        let mut events = Vec::new();
+        loop {
+            match s.next_event() {
+                Ok(Some(e)) => events.push((e.name.as_str().into(), e.data.as_str().into(), e.text.map(|t| t.as_str().into()))),
+                Ok(None) => return (events, Ok(s.result())),
+                Err(e) => {
+                    // The end is sticky.
+                    assert_eq!(s.next_event().err().map(|x| x.status), Some(e.status));
+                    return (events, Err(e));
+                }
+            }
+        }
+    }
+
+    const DETAIL: &str = "event: flowNodeStatus\ndata: {\"status\":\"running\",\"name\":\"AI\"}\n\n\
+event: answer\ndata: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"你好\"},\"index\":0,\"finish_reason\":null}]}\n\n\
+event: answer\ndata: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":null},\"index\":0,\"finish_reason\":\"stop\"}]}\n\n\
+event: answer\ndata: [DONE]\n\n\
+event: flowResponses\ndata: [{\"nodeId\":\"n\"}]\n\n";
+
+    #[test]
+    fn detail_stream_in_any_chunking() {
+        let (whole, r) = run(DETAIL, &[usize::MAX], false);
+        let names: Vec<&str> = whole.iter().map(|e| e.0.as_str()).collect();
+        assert_eq!(names, ["flowNodeStatus", "answer", "answer", "done", "flowResponses"]);
+        assert_eq!(whole[1].2.as_deref(), Some("你好"));
+        assert_eq!(whole[2].2.as_deref(), Some(""));
+        assert_eq!(whole[3], ("done".into(), "[DONE]".into(), None));
+        assert_eq!(whole[0].2, None);
+        let r = r.unwrap();
+        assert_eq!(r["answer"], "你好");
+        assert_eq!(r["finish_reason"], "stop");
+        assert_eq!(r["done"], true);
+        assert_eq!(r["event_count"], 5);
+        assert_eq!(r["flow_responses"][0]["nodeId"], "n");
+        for sizes in [&[1][..], &[2, 3], &[7, 1, 13]] {
+            let (events, r2) = run(DETAIL, sizes, false);
+            assert_eq!(events, whole);
+            assert_eq!(r2.unwrap(), r);
+        }
+    }
+
+    #[test]
+    fn endings() {
+        // EOF before [DONE] or a finish_reason.
+        let partial = "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n";
+        let (_, r) = run(partial, &[5], false);
+        let e = r.unwrap_err();
+        assert_eq!(e.status, FASTGPT_E_STREAM_INCOMPLETE);
+        assert_eq!(e.partial.unwrap()["answer"], "a");
+        // A reset before the end, and after it.
+        assert_eq!(run(partial, &[5], true).1.unwrap_err().status, FASTGPT_E_STREAM_INCOMPLETE);
+        let (_, r) = run(DETAIL, &[5], true);
+        assert!(r.is_ok());
+        // A finish_reason without [DONE] is a finished stream.
+        let stop = "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n";
+        assert_eq!(run(stop, &[3], false).1.unwrap()["done"], false);
+        // Garbage after the end is ignored, before it is an error.
+        let trailing = format!("{DETAIL}data: \u{1}\n\nnot sse \u{fffd}\n");
+        assert!(run(&trailing, &[4], false).1.is_ok());
+        let bad = "data: [1,2]\n\ndata: [DONE]\n\n";
+        assert_eq!(run(bad, &[4], false).1.unwrap_err().status, FASTGPT_E_PROTOCOL);
+        let bad_after = format!("{DETAIL}data: [1,2]\n\n");
+        assert!(run(&bad_after, &[4], false).1.is_ok());
+    }
+
+    #[test]
+    fn error_event_is_delivered_then_reported() {
+        let input = "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\nevent: error\ndata: {\"code\":510,\"statusText\":\"insufficientQuota\",\"message\":\"no points (secret)\",\"data\":null}\n\n";
+        let (events, r) = run(input, &[9], false);
+        assert_eq!(events.last().unwrap().0, "error");
+        assert_eq!(events.last().unwrap().2, None);
+        let e = r.unwrap_err();
+        assert_eq!(e.status, FASTGPT_E_API);
+        assert_eq!(e.api_code, Some(serde_json::json!(510)));
+        assert_eq!(e.status_text.as_deref(), Some("insufficientQuota"));
+        assert!(e.body.as_deref().unwrap().contains("***") && !e.body.as_deref().unwrap().contains("secret"));
+        assert_eq!(e.partial.unwrap()["event_count"], 2);
+    }
+
+    #[test]
+    fn nul_in_text_becomes_replacement_character() {
+        let input = "data: {\"choices\":[{\"delta\":{\"content\":\"a\\u0000b\"},\"finish_reason\":\"stop\"}]}\n\n";
+        let (events, r) = run(input, &[100], false);
+        assert_eq!(events[0].2.as_deref(), Some("a\u{FFFD}b"));
+        assert_eq!(r.unwrap()["answer"], "a\u{0}b");
+    }
 }

@@ -23,6 +23,8 @@ pub enum Fault {
     MalformedStatus,
     // ---- createQuestionGuide only ----
     GuideObject,
+    // ---- chat file presign only: the later upload answers S3 500 InternalError ----
+    StorageError,
     // ---- stream:true completions only ----
     Crlf,
     Cr,
@@ -148,6 +150,7 @@ pub fn parse(spec: &str) -> Result<Vec<Fault>, String> {
             "truncated-body" => Fault::TruncatedBody,
             "malformed-status" => Fault::MalformedStatus,
             "guide-object" => Fault::GuideObject,
+            "storage-error" => Fault::StorageError,
             "crlf" => Fault::Crlf,
             "cr" => Fault::Cr,
             "bytewise" => Fault::Bytewise,

@@ -3,7 +3,10 @@
 
 mod faults;
 mod http;
+mod multipart;
 mod routes;
+mod s3;
+mod sha256;
 mod state;
 mod stream;
 mod util;

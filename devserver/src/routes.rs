@@ -19,6 +19,8 @@ pub struct Config {
 pub struct App {
     pub cfg: Config,
     store: Mutex<Store>,
+    /// Per-process key for presigned upload signatures.
+    pub s3_secret: Vec<u8>,
 }
 
 impl App {
@@ -26,6 +28,7 @@ impl App {
         App {
             cfg,
             store: Mutex::new(Store::default()),
+            s3_secret: (0..4).flat_map(|_| util::rand_u64().to_le_bytes()).collect(),
         }
     }
     /// Lock the store; a poisoned lock (a panicking handler) is recovered.
@@ -229,6 +232,7 @@ pub enum Ep {
     Echo,
     CompletionsV1,
     CompletionsV2,
+    PresignChatFile,
 }
 
 const CURRENT: &[(&str, Ep)] = &[
@@ -239,6 +243,7 @@ const CURRENT: &[(&str, Ep)] = &[
     ("/api/core/chat/history/delHistory", Ep::DelHistory),
     ("/api/core/chat/history/clearHistories", Ep::ClearHistories),
     ("/api/core/chat/record/delete", Ep::DelRecord),
+    ("/api/core/chat/file/presignChatFilePostUrl", Ep::PresignChatFile),
 ];
 
 const LEGACY: &[(&str, Ep)] = &[
@@ -249,6 +254,7 @@ const LEGACY: &[(&str, Ep)] = &[
     ("/api/core/chat/delHistory", Ep::DelHistory),
     ("/api/core/chat/clearHistories", Ep::ClearHistories),
     ("/api/core/chat/item/delete", Ep::DelRecord),
+    ("/api/core/chat/presignChatFilePostUrl", Ep::PresignChatFile),
 ];
 
 const SHARED: &[(&str, Ep)] = &[
@@ -347,6 +353,11 @@ pub fn handle(app: &App, req: &Request, w: &mut TcpStream) -> Disposition {
         _ => Disposition::Close,
     };
 
+    // Object storage for chat file uploads: never faulted by headers, no FastGPT auth.
+    if req.path.starts_with("/__s3/") {
+        return crate::s3::handle(app, req, w);
+    }
+
     // Dev control endpoints: never faulted, no auth.
     if let Some(rest) = req.path.strip_prefix("/__dev/") {
         return match rest {
@@ -360,6 +371,7 @@ pub fn handle(app: &App, req: &Request, w: &mut TcpStream) -> Disposition {
                 send(w, dev_json(200, json!({"ok": true})))
             }
             "health" => send(w, dev_json(200, json!({"ok": true}))),
+            "uploads" => send(w, dev_json(200, crate::s3::list(app))),
             _ => send(w, html_404()),
         };
     }
@@ -435,8 +447,27 @@ pub fn handle(app: &App, req: &Request, w: &mut TcpStream) -> Disposition {
     // Envelope endpoints.
     let body_reading = matches!(
         ep,
-        Ep::GetHistories | Ep::Records | Ep::UpdateHistory | Ep::Feedback | Ep::QuestionGuide | Ep::ChartData
+        Ep::GetHistories
+            | Ep::Records
+            | Ep::UpdateHistory
+            | Ep::Feedback
+            | Ep::QuestionGuide
+            | Ep::ChartData
+            | Ep::PresignChatFile
     );
+    let presign_opts = if ep == Ep::PresignChatFile {
+        match crate::s3::presign_opts(req) {
+            Ok(mut o) => {
+                o.storage_error = ctx.has(&Fault::StorageError);
+                Some(o)
+            }
+            Err(msg) => {
+                return ctx.respond(w, Response::new(400, "text/plain; charset=utf-8", msg.into_bytes()));
+            }
+        }
+    } else {
+        None
+    };
     let body = if body_reading {
         match parse_json_body(req) {
             Ok(b) => b,
@@ -461,6 +492,10 @@ pub fn handle(app: &App, req: &Request, w: &mut TcpStream) -> Disposition {
         Ep::Feedback => feedback(&ctx, &body),
         Ep::QuestionGuide => question_guide(&ctx, &body),
         Ep::ChartData => chart_data(&ctx, &body),
+        Ep::PresignChatFile => {
+            let base = w.local_addr().map(|a| format!("http://{}", a)).unwrap_or_default();
+            presign_chat_file(&ctx, &body, &base, presign_opts.as_ref().expect("set above"))
+        }
         Ep::Echo | Ep::CompletionsV1 | Ep::CompletionsV2 => unreachable!("handled above"),
     };
     let resp = match result {
@@ -872,4 +907,16 @@ fn chart_data(_ctx: &Ctx, body: &Map<String, Value>) -> Result<Value, ApiError> 
             "badFeedBackCount": 0, "chatCount": i + 1, "totalResponseTime": 1.5 * (i + 1) as f64})),
         "request": Value::Object(body.clone())
     }))
+}
+
+fn presign_chat_file(
+    ctx: &Ctx,
+    body: &Map<String, Value>,
+    base: &str,
+    opts: &crate::s3::PresignOpts,
+) -> Result<Value, ApiError> {
+    let app_id = app_id_of(body.get("appId"))?;
+    let chat_id = req_str(body.get("chatId"), "chatId")?;
+    let filename = req_str(body.get("filename"), "filename")?;
+    Ok(crate::s3::presign(&ctx.app.s3_secret, base, &app_id, &chat_id, &filename, opts))
 }

@@ -1,4 +1,4 @@
-//! In-memory store: chats (histories), chat items (records) and fault counters.
+//! In-memory store: chats (histories), chat items (records), fault counters and uploads.
 
 use crate::util;
 use serde_json::{Map, Value};
@@ -41,6 +41,8 @@ pub struct Store {
     pub chats: Vec<Chat>,
     pub items: Vec<Item>,
     pub fault_counts: HashMap<String, u64>,
+    /// Objects stored through `/__s3/` (chat file uploads).
+    pub uploads: Vec<crate::s3::Upload>,
     seq: u64,
     last_ms: u64,
 }

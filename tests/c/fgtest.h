@@ -9,6 +9,8 @@
 #include "fastgpt.h"
 
 #include <arpa/inet.h>
+#include <poll.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -128,6 +130,18 @@ CK_FN fastgpt_client *mk_fault_client(const char *key, const char *fault, int ti
     return c;
 }
 
+CK_FN int strncasecmp_portable(const char *a, const char *b, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        int ca = (unsigned char)a[i], cb = (unsigned char)b[i];
+        if (ca >= 'A' && ca <= 'Z') ca += 32;
+        if (cb >= 'A' && cb <= 'Z') cb += 32;
+        if (ca != cb) return ca - cb;
+        if (ca == 0) return 0;
+    }
+    return 0;
+}
+
 /* Parses host (127.0.0.1) and port from the test URL. */
 CK_FN int url_port(const char *url) {
     const char *p = strrchr(url, ':');
@@ -207,6 +221,132 @@ CK_FN int closed_port(void) {
     port = ntohs(a.sin_port);
     close(fd);
     return port;
+}
+
+
+/* ---------------------------------------------------------------- capture server */
+/* A one-connection raw HTTP server on 127.0.0.1: records the first request's bytes and
+   answers with a canned raw response, for byte-exact checks of what the library sends. */
+struct capsrv {
+    int lfd, port;
+    pthread_t th;
+    const char *response; /* complete raw HTTP response */
+    char *req;            /* captured request (head + body), NUL-terminated */
+    size_t req_len;
+    int got;
+};
+
+CK_FN size_t cap_content_length(const char *head) {
+    const char *p = head;
+    while ((p = strchr(p, '\n')) != NULL) {
+        p++;
+        if (strncasecmp_portable(p, "content-length:", 15) == 0) return (size_t)atol(p + 15);
+    }
+    return 0;
+}
+
+CK_FN void *capsrv_main(void *arg) {
+    struct capsrv *s = (struct capsrv *)arg;
+    struct pollfd pf;
+    int fd;
+    size_t cap = 1 << 20, len = 0;
+    char *buf;
+    pf.fd = s->lfd;
+    pf.events = POLLIN;
+    if (poll(&pf, 1, 15000) <= 0) return NULL;
+    fd = accept(s->lfd, NULL, NULL);
+    if (fd < 0) return NULL;
+    buf = (char *)malloc(cap + 1);
+    for (;;) {
+        ssize_t n;
+        char *he;
+        buf[len] = '\0';
+        he = strstr(buf, "\r\n\r\n");
+        if (he != NULL) {
+            size_t hl = (size_t)(he + 4 - buf);
+            if (strstr(buf, "hunked") != NULL) {
+                if (strstr(he + 4, "0\r\n\r\n") != NULL) break;
+            } else if (len >= hl + cap_content_length(buf)) {
+                break;
+            }
+        }
+        pf.fd = fd;
+        pf.events = POLLIN;
+        if (poll(&pf, 1, 10000) <= 0) break;
+        n = read(fd, buf + len, cap - len);
+        if (n <= 0) break;
+        len += (size_t)n;
+        if (len == cap) break;
+    }
+    buf[len] = '\0';
+    s->req = buf;
+    s->req_len = len;
+    s->got = 1;
+    if (s->response) {
+        size_t off = 0, rl = strlen(s->response);
+        while (off < rl) {
+            ssize_t n = write(fd, s->response + off, rl - off);
+            if (n <= 0) break;
+            off += (size_t)n;
+        }
+    }
+    shutdown(fd, SHUT_WR);
+    sleep_ms(50);
+    close(fd);
+    return NULL;
+}
+
+CK_FN int capsrv_start(struct capsrv *s, const char *response) {
+    struct sockaddr_in a;
+    socklen_t l = sizeof a;
+    int one = 1;
+    memset(s, 0, sizeof *s);
+    s->response = response;
+    s->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(0x7f000001);
+    if (bind(s->lfd, (struct sockaddr *)&a, sizeof a) != 0 || listen(s->lfd, 4) != 0) return -1;
+    getsockname(s->lfd, (struct sockaddr *)&a, &l);
+    s->port = ntohs(a.sin_port);
+    return pthread_create(&s->th, NULL, capsrv_main, s);
+}
+
+CK_FN void capsrv_finish(struct capsrv *s) {
+    pthread_join(s->th, NULL);
+    close(s->lfd);
+}
+
+CK_FN void capsrv_free(struct capsrv *s) {
+    free(s->req);
+    s->req = NULL;
+}
+
+/* A complete "200 OK" JSON response with Content-Length (malloc'd). */
+CK_FN char *json_resp(const char *body) {
+    return xfmt("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %lu\r\n"
+                "Connection: close\r\n\r\n%s",
+                (unsigned long)strlen(body), body);
+}
+
+/* The body of the captured request (after the blank line), or "". */
+CK_FN const char *cap_body(const struct capsrv *s) {
+    const char *p = s->req ? strstr(s->req, "\r\n\r\n") : NULL;
+    return p ? p + 4 : "";
+}
+
+/* A client whose base URL is the capture server. */
+CK_FN fastgpt_client *cap_client(const struct capsrv *s, const char *extra) {
+    fastgpt_client *c = NULL;
+    char *err = NULL;
+    char *opts = xfmt("{\"api_key\":\"" DEV_KEY "\",\"base_url\":\"http://127.0.0.1:%d\",\"max_retries\":0%s%s}",
+                      s->port, extra && *extra ? "," : "", extra ? extra : "");
+    if (fastgpt_client_new_with_options(opts, &c, &err) != FASTGPT_OK)
+        check_failf(__FILE__, __LINE__, "cap client: %s", err ? err : "?");
+    fastgpt_string_free(err);
+    free(opts);
+    return c;
 }
 
 /* ---------------------------------------------------------------- stream recorder */
