@@ -10,7 +10,22 @@ CFLAGS ?= -std=c99 -Wall -Wextra -Werror -pedantic -O2
 LIBS    = target/release/libfastgpt.a -lpthread -ldl -lm
 EXAMPLES = $(patsubst examples/c/%.c,target/examples/%,$(wildcard examples/c/*.c))
 
-.PHONY: all build examples demo test test-rust test-c test-fuzz header clean
+.PHONY: all build examples demo test test-rust test-c test-fuzz test-install install header clean
+
+# Installation layout (make install PREFIX=... [DESTDIR=...]).
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+VERSION    := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+MAJOR      := $(word 1,$(subst ., ,$(VERSION)))
+MINOR      := $(word 2,$(subst ., ,$(VERSION)))
+# What the static library needs from the system (rustc --print native-static-libs).
+LIBS_PRIVATE = -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+            -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@VERSION@|$(VERSION)|g' \
+            -e 's|@MAJOR@|$(MAJOR)|g' -e 's|@MINOR@|$(MINOR)|g' \
+            -e 's|@LIBS_PRIVATE@|$(LIBS_PRIVATE)|g' \
+            -e 's|@CMAKE_LIBS_PRIVATE@|$(subst $(eval) ,;,$(patsubst -l%,%,$(LIBS_PRIVATE)))|g'
 
 all: build examples
 
@@ -26,13 +41,34 @@ examples: $(EXAMPLES)
 demo: examples
 	bash examples/c/demo.sh target/examples/chat
 
-test: test-rust test-c test-fuzz
+test: test-rust test-c test-install test-fuzz
 
 test-rust:
 	$(CARGO) test --workspace
 
 test-c: build
 	FASTGPT_SKIP_BUILD=1 bash tests/c/run.sh all
+
+# Installs into a temporary prefix and builds an example with pkg-config, CMake and
+# statically; checks the exported symbols.
+test-install: build
+	FASTGPT_SKIP_BUILD=1 bash tests/install/run.sh
+
+install: build
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(LIBDIR)/cmake/fastgpt
+	install -m 644 include/fastgpt.h $(DESTDIR)$(INCLUDEDIR)/fastgpt.h
+	install -m 755 target/release/libfastgpt.so $(DESTDIR)$(LIBDIR)/libfastgpt.so.$(VERSION)
+	ln -sf libfastgpt.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libfastgpt.so.$(MAJOR)
+	ln -sf libfastgpt.so.$(MAJOR) $(DESTDIR)$(LIBDIR)/libfastgpt.so
+	install -m 644 target/release/libfastgpt.a $(DESTDIR)$(LIBDIR)/libfastgpt.a
+	$(SUBST) pkg/fastgpt.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/fastgpt.pc
+	$(SUBST) pkg/fastgptConfig.cmake.in > $(DESTDIR)$(LIBDIR)/cmake/fastgpt/fastgptConfig.cmake
+	$(SUBST) pkg/fastgptConfigVersion.cmake.in > $(DESTDIR)$(LIBDIR)/cmake/fastgpt/fastgptConfigVersion.cmake
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/fastgpt.h $(DESTDIR)$(LIBDIR)/libfastgpt.so* $(DESTDIR)$(LIBDIR)/libfastgpt.a \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/fastgpt.pc
+	rm -rf $(DESTDIR)$(LIBDIR)/cmake/fastgpt
 
 # A 30-second run of each fuzz target when a nightly toolchain and cargo-fuzz exist.
 test-fuzz:
