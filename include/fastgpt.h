@@ -710,6 +710,71 @@ int32_t fastgpt_stream_result(struct fastgpt_stream *stream,
  */
 void fastgpt_stream_free(struct fastgpt_stream *stream);
 
+/**
+ * Uploads the file at `file_path` to FastGPT's chat storage and returns a reference for an
+ * `image_url` or `file_url` message part (the reference SDK's upload_chat_image /
+ * upload_chat_file).
+ *
+ * Asks FastGPT for a presigned upload (`POST /api/core/chat/file/presignChatFilePostUrl`,
+ * legacy `/api/core/chat/presignChatFilePostUrl`), then sends the file to the storage URL it
+ * returns: a multipart POST with the presigned fields, or a PUT with the presigned headers.
+ * The storage request carries no Authorization header and none of the `headers` option.
+ *
+ * @param client     required.
+ * @param app_id     required.
+ * @param chat_id    required.
+ * @param file_path  required; the file is read whole before any request is sent; its name
+ *                   is the last path component; its content type is detected from its
+ *                   leading bytes (PNG, JPEG, GIF, WebP, ...), then from the extension.
+ * @param cancel     optional.
+ * @param out_json   optional; `{"url","key","name","type","preview_url"}` (`type` is
+ *                   "image" for image/ content types, else "file"; `url` is the preview URL
+ *                   when the server gives one, else the object's storage URL), or the error
+ *                   JSON.
+ * @return FASTGPT_OK; FASTGPT_E_INVALID_ARGUMENT for a file that cannot be read, and for a
+ *         file over the size limit the server states (nothing is uploaded then);
+ *         FASTGPT_E_HTTP when storage rejects the upload (its XML error in `body`); the
+ *         codes of the endpoint calls for the presign request.
+ *
+ * Retries: as the endpoint calls. Timeouts: `connect_timeout_ms` and `timeout_ms`, per request.
+ * Threading: blocks the calling thread; any thread.
+ * Since: 0.1.0
+ */
+int32_t fastgpt_upload_chat_file(const struct fastgpt_client *client,
+                                 const char *app_id,
+                                 const char *chat_id,
+                                 const char *file_path,
+                                 const struct fastgpt_cancel_token *cancel,
+                                 char **out_json);
+
+/**
+ * Uploads `data_len` bytes at `data` as `file_name` to FastGPT's chat storage; otherwise
+ * as fastgpt_upload_chat_file.
+ *
+ * @param client        required.
+ * @param app_id        required.
+ * @param chat_id       required.
+ * @param file_name     required; non-empty.
+ * @param content_type  optional; NULL or "" detects it from the data, then the name.
+ * @param data          the bytes; NULL only when data_len is 0. Borrowed for the call.
+ * @param data_len      the number of bytes.
+ * @param cancel        optional.
+ * @param out_json      optional; as for fastgpt_upload_chat_file.
+ * @return as fastgpt_upload_chat_file.
+ *
+ * Threading: blocks the calling thread; any thread.
+ * Since: 0.1.0
+ */
+int32_t fastgpt_upload_chat_bytes(const struct fastgpt_client *client,
+                                  const char *app_id,
+                                  const char *chat_id,
+                                  const char *file_name,
+                                  const char *content_type,
+                                  const void *data,
+                                  size_t data_len,
+                                  const struct fastgpt_cancel_token *cancel,
+                                  char **out_json);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

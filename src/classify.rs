@@ -18,6 +18,8 @@ pub enum SuccessRule {
     AnyJson,
     /// Rule 8: a JSON body on a streaming request is never a success.
     StreamJson,
+    /// Uploads to storage (§6.2): any 2xx answer, whatever its body.
+    Any2xx,
 }
 
 /// The members of a body that classification looks at.
@@ -164,6 +166,7 @@ pub fn classify(status: u16, body: &[u8], location: Option<&str>, rule: SuccessR
         SuccessRule::Completion => shape.has_choices_array(),
         SuccessRule::AnyJson => shape.json.is_some(),
         SuccessRule::StreamJson => false,
+        SuccessRule::Any2xx => return Ok(String::from_utf8_lossy(body).into_owned()),
     };
     if ok {
         return Ok(shape.json.expect("a success body is JSON").to_string());
@@ -173,6 +176,7 @@ pub fn classify(status: u16, body: &[u8], location: Option<&str>, rule: SuccessR
         SuccessRule::Completion => "a completion object with a \"choices\" array",
         SuccessRule::AnyJson => "JSON",
         SuccessRule::StreamJson => "an event stream",
+        SuccessRule::Any2xx => unreachable!("every 2xx is a success"),
     };
     let found = if shape.json.is_some() { "other JSON" } else { "a body that is not JSON" };
     Err(Error::new(FASTGPT_E_PROTOCOL, format!("HTTP {status} response is not {what} (found {found})")))

@@ -30,7 +30,7 @@ pub struct Client {
 }
 
 /// An endpoint of the §5 table.
-struct Endpoint<'a> {
+pub(crate) struct Endpoint<'a> {
     method: &'static str,
     current: &'static str,
     legacy: Option<&'static str>,
@@ -54,14 +54,18 @@ impl Client {
         &self.http.opts
     }
 
-    fn call_envelope(&self, ep: Endpoint, cancel: Option<&CancelToken>) -> Result<String, Error> {
+    pub(crate) fn http(&self) -> &Http {
+        &self.http
+    }
+
+    pub(crate) fn call_envelope(&self, ep: Endpoint, cancel: Option<&CancelToken>) -> Result<String, Error> {
         let mut attempts = 0;
         let with_query = |path: &str| match &ep.query {
             Some(q) => format!("{path}?{q}"),
             None => path.to_string(),
         };
         let send = |path: &str, attempts: &mut u32| {
-            let req = Request { method: ep.method, path_and_query: with_query(path), body: ep.body, kind: Kind::Envelope };
+            let req = Request::api(ep.method, with_query(path), ep.body, Kind::Envelope);
             self.http.send(&req, cancel, attempts).map(|a| match a {
                 Answer::Whole(s) => s,
                 Answer::Stream(_) => unreachable!("envelope requests are read whole"),
@@ -263,7 +267,7 @@ impl Client {
             serde_json::from_str::<serde::de::IgnoredAny>(b)
                 .map_err(|e| Error::invalid(format!("body_json is not valid JSON: {e}")))?;
         }
-        let req = Request { method, path_and_query, body: body_json.map(str::as_bytes), kind: Kind::Generic };
+        let req = Request::api(method, path_and_query, body_json.map(str::as_bytes), Kind::Generic);
         let mut attempts = 0;
         match self.http.send(&req, cancel, &mut attempts)? {
             Answer::Whole(s) => Ok(s),
@@ -274,7 +278,7 @@ impl Client {
     /// `fastgpt_create_chat_completion`.
     pub fn create_chat_completion(&self, request_json: &str, cancel: Option<&CancelToken>) -> Result<String, Error> {
         let prepared = prepare_completion(request_json, false)?;
-        let req = Request { method: "POST", path_and_query: self.options().completions_path.to_string(), body: Some(prepared.body.as_bytes()), kind: Kind::Completion };
+        let req = Request::api("POST", self.options().completions_path.to_string(), Some(prepared.body.as_bytes()), Kind::Completion);
         let mut attempts = 0;
         match self.http.send(&req, cancel, &mut attempts)? {
             Answer::Whole(s) => Ok(s),
@@ -285,7 +289,7 @@ impl Client {
     /// Sends a streaming completion and returns once the response head was classified.
     pub fn open_stream(&self, request_json: &str, cancel: Option<&CancelToken>) -> Result<StreamSession, Error> {
         let prepared = prepare_completion(request_json, true)?;
-        let req = Request { method: "POST", path_and_query: self.options().completions_path.to_string(), body: Some(prepared.body.as_bytes()), kind: Kind::Stream };
+        let req = Request::api("POST", self.options().completions_path.to_string(), Some(prepared.body.as_bytes()), Kind::Stream);
         let mut attempts = 0;
         let acc = Accumulator::new(prepared.chat_id, prepared.response_chat_item_id, self.options().max_response_bytes);
         match self.http.send(&req, cancel, &mut attempts) {
@@ -325,7 +329,7 @@ fn carries_envelope(r: &Result<String, Error>) -> bool {
     }
 }
 
-fn post<'a>(current: &'static str, legacy: Option<&'static str>, body: &'a str) -> Endpoint<'a> {
+pub(crate) fn post<'a>(current: &'static str, legacy: Option<&'static str>, body: &'a str) -> Endpoint<'a> {
     Endpoint { method: "POST", current, legacy, query: None, body: Some(body.as_bytes()) }
 }
 
@@ -334,7 +338,7 @@ fn query(method: &'static str, current: &'static str, legacy: Option<&'static st
 }
 
 /// Required ids: non-empty, no control characters.
-fn check_id(name: &str, v: &str) -> Result<(), Error> {
+pub(crate) fn check_id(name: &str, v: &str) -> Result<(), Error> {
     if v.is_empty() {
         return Err(Error::invalid(format!("{name} must not be empty")));
     }

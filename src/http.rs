@@ -29,15 +29,35 @@ pub enum Kind {
     Stream,
     /// `fastgpt_request`.
     Generic,
+    /// An upload to chat-file storage (§6.2): an absolute URL, no credentials.
+    Upload,
 }
 
 /// One request to send (possibly several times).
 pub struct Request<'a> {
     pub method: &'static str,
-    /// Path with its query string, appended to the base URL.
+    /// Path with its query string, appended to the base URL; for uploads, the whole URL.
     pub path_and_query: String,
     pub body: Option<&'a [u8]>,
+    /// `Content-Type` of the body (API requests: `application/json`).
+    pub content_type: Option<String>,
+    /// Headers of this request only (uploads: those the presign answer demands).
+    pub headers: Vec<(String, String)>,
     pub kind: Kind,
+}
+
+impl<'a> Request<'a> {
+    /// A request to the FastGPT API, with a JSON body when there is one.
+    pub fn api(method: &'static str, path_and_query: String, body: Option<&'a [u8]>, kind: Kind) -> Request<'a> {
+        Request {
+            method,
+            path_and_query,
+            body,
+            content_type: body.map(|_| "application/json".to_string()),
+            headers: Vec::new(),
+            kind,
+        }
+    }
 }
 
 /// What a request produced when it succeeded.
@@ -145,7 +165,10 @@ impl Http {
     /// Sends `req` (with retries) and returns the success answer or the classified error.
     /// `attempts` counts every request sent, across calls that share it (path fallback).
     pub fn send(&self, req: &Request, cancel: Option<&CancelToken>, attempts: &mut u32) -> Result<Answer, Error> {
-        let url = format!("{}{}", self.opts.base_url, req.path_and_query);
+        let url = match req.kind {
+            Kind::Upload => req.path_and_query.clone(),
+            _ => format!("{}{}", self.opts.base_url, req.path_and_query),
+        };
         let mut meta = Meta { method: Some(req.method), url: Some(url.clone()), ..Meta::default() };
         let mut retry = 0u32;
         loop {
@@ -167,6 +190,7 @@ impl Http {
                         Kind::Completion => SuccessRule::Completion,
                         Kind::Generic => SuccessRule::AnyJson,
                         Kind::Stream => SuccessRule::StreamJson,
+                        Kind::Upload => SuccessRule::Any2xx,
                     };
                     match classify(status, &body, location.as_deref(), rule) {
                         Ok(text) => return Ok(Answer::Whole(text)),
@@ -213,7 +237,7 @@ impl Http {
     /// Calls that may be repeated after the request was written (§7).
     fn idempotent(&self, req: &Request) -> bool {
         match req.kind {
-            Kind::Envelope => true,
+            Kind::Envelope | Kind::Upload => true,
             Kind::Generic => req.method != "POST",
             Kind::Completion | Kind::Stream => false,
         }
@@ -230,21 +254,25 @@ impl Http {
     fn attempt(&self, req: &Request, url: &str, cancel: Option<&CancelToken>, meta: &mut Meta) -> Attempt {
         let o = &self.opts;
         let (request_timeout, idle) = match req.kind {
-            Kind::Envelope | Kind::Generic => (o.timeout, None),
+            Kind::Envelope | Kind::Generic | Kind::Upload => (o.timeout, None),
             Kind::Completion => (o.completion_timeout, None),
             Kind::Stream => (None, o.stream_idle_timeout),
         };
         let ctx = CallCtx::new(cancel, o.connect_timeout, request_timeout, idle);
         let guard = ctx.install();
-        let mut b = ureq::http::Request::builder()
-            .method(req.method)
-            .uri(url)
-            .header("Authorization", format!("Bearer {}", o.api_key));
-        for (k, v) in &o.headers {
+        let mut b = ureq::http::Request::builder().method(req.method).uri(url);
+        // Storage gets neither the API key nor the extra headers (§6.2).
+        if req.kind != Kind::Upload {
+            b = b.header("Authorization", format!("Bearer {}", o.api_key));
+            for (k, v) in &o.headers {
+                b = b.header(k.as_str(), v.as_str());
+            }
+        }
+        for (k, v) in &req.headers {
             b = b.header(k.as_str(), v.as_str());
         }
-        if req.body.is_some() {
-            b = b.header("Content-Type", "application/json");
+        if let Some(ct) = &req.content_type {
+            b = b.header("Content-Type", ct.as_str());
         }
         let sent = match b.body(req.body.unwrap_or(&[])) {
             Ok(r) => self.agent.run(r),

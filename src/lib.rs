@@ -18,6 +18,7 @@ pub mod sse;
 pub mod status;
 pub mod stream;
 pub mod transport;
+pub mod upload;
 pub mod url;
 
 pub use cancel::CancelToken;

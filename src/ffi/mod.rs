@@ -13,11 +13,13 @@ mod calls;
 mod handles;
 mod misc;
 mod streams;
+mod uploads;
 
 pub use calls::*;
 pub use handles::*;
 pub use misc::*;
 pub use streams::*;
+pub use uploads::*;
 
 use std::cell::Cell;
 use std::ffi::{c_char, CStr, CString};
