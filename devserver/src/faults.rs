@@ -21,6 +21,9 @@ pub enum Fault {
     StallBeforeHeaders(u64),
     TruncatedBody,
     MalformedStatus,
+    ResetMidBody,
+    TruncatedChunked,
+    GzipBody,
     // ---- createQuestionGuide only ----
     GuideObject,
     // ---- chat file presign only: the later upload answers S3 500 InternalError ----
@@ -67,6 +70,9 @@ impl Fault {
                 | Fault::StallBeforeHeaders(_)
                 | Fault::TruncatedBody
                 | Fault::MalformedStatus
+                | Fault::ResetMidBody
+                | Fault::TruncatedChunked
+                | Fault::GzipBody
         )
     }
 }
@@ -149,6 +155,9 @@ pub fn parse(spec: &str) -> Result<Vec<Fault>, String> {
             "stall-before-headers" => Fault::StallBeforeHeaders(num_or(arg, 60_000, one)?),
             "truncated-body" => Fault::TruncatedBody,
             "malformed-status" => Fault::MalformedStatus,
+            "reset-mid-body" => Fault::ResetMidBody,
+            "truncated-chunked" => Fault::TruncatedChunked,
+            "gzip-body" => Fault::GzipBody,
             "guide-object" => Fault::GuideObject,
             "storage-error" => Fault::StorageError,
             "crlf" => Fault::Crlf,
@@ -261,8 +270,57 @@ pub fn apply_generic(f: &Fault, w: &mut TcpStream) -> GenericOutcome {
             let _ = w.flush();
             GenericOutcome::Done(Disposition::Close)
         }
+        Fault::ResetMidBody => {
+            let _ = w.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: 100\r\n\r\n{\"code\":20",
+            );
+            let _ = w.flush();
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            GenericOutcome::Done(Disposition::Reset)
+        }
+        Fault::TruncatedChunked => {
+            let _ = w.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n20\r\n{\"code\":200,\"stat",
+            );
+            let _ = w.flush();
+            GenericOutcome::Done(Disposition::Close)
+        }
+        Fault::GzipBody => {
+            let body = serde_json::json!({"code": 200, "statusText": "", "message": "", "data": {"gzip": true}});
+            let gz = gzip_stored(body.to_string().as_bytes());
+            GenericOutcome::Respond(
+                Response::new(200, "application/json; charset=utf-8", gz).header("Content-Encoding", "gzip"),
+            )
+        }
         _ => GenericOutcome::Done(Disposition::Close),
     }
+}
+
+/// A gzip member holding `data` in stored (uncompressed) deflate blocks: valid gzip that
+/// needs no compressor.
+pub fn gzip_stored(data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    let mut chunks = data.chunks(65535).peekable();
+    if chunks.peek().is_none() {
+        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
+    }
+    while let Some(c) = chunks.next() {
+        out.push(if chunks.peek().is_none() { 1 } else { 0 });
+        let len = c.len() as u16;
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(c);
+    }
+    let mut crc = 0xffff_ffffu32;
+    for &b in data {
+        crc ^= b as u32;
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+        }
+    }
+    out.extend_from_slice(&(!crc).to_le_bytes());
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out
 }
 
 /// Make the next close of the socket abortive (RST) via `SO_LINGER {1, 0}`.
