@@ -222,8 +222,9 @@ impl Accumulator {
         let index = match index {
             Some(i) => i,
             None => {
-                self.tools.push(Map::new());
-                self.tools.len() - 1
+                // The frame that creates a tool is kept whole, "" members included.
+                self.tools.push(tool);
+                return;
             }
         };
         let stored = &mut self.tools[index];

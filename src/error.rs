@@ -95,6 +95,24 @@ impl Error {
         json!({ "error": Value::Object(e) })
     }
 
+    /// Replaces every secret in the strings this error carries with `***` (§1).
+    pub fn mask(&mut self, secrets: &[String]) {
+        let mask = |s: &mut String| {
+            for secret in secrets.iter().filter(|x| !x.is_empty()) {
+                if s.contains(secret.as_str()) {
+                    *s = s.replace(secret.as_str(), "***");
+                }
+            }
+        };
+        mask(&mut self.message);
+        if let Some(t) = &mut self.status_text {
+            mask(t);
+        }
+        if let Some(b) = &mut self.body {
+            mask(b);
+        }
+    }
+
     pub fn to_json(&self) -> String {
         self.to_value().to_string()
     }

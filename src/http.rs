@@ -248,6 +248,7 @@ impl Http {
         if let Some(b) = body {
             e.body = Some(sanitize_body(b, &self.secrets));
         }
+        e.mask(&self.secrets);
         e
     }
 

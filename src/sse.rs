@@ -58,6 +58,8 @@ pub struct Decoder {
     /// Bytes received and not yet consumed: `buf[pos..]`.
     buf: Vec<u8>,
     pos: usize,
+    /// `buf[pos..searched]` holds no line end: a long line is scanned once, not once per push.
+    searched: usize,
     /// The previous line ended with CR: a LF at the start of the next bytes belongs to it.
     after_cr: bool,
     /// The event being assembled.
@@ -79,6 +81,7 @@ impl Decoder {
         Decoder {
             buf: Vec::new(),
             pos: 0,
+            searched: 0,
             after_cr: false,
             name: Vec::new(),
             has_name: false,
@@ -102,8 +105,10 @@ impl Decoder {
         if self.pos > 0 && self.pos == self.buf.len() {
             self.buf.clear();
             self.pos = 0;
+            self.searched = 0;
         } else if self.pos > 64 * 1024 && self.pos * 2 > self.buf.len() {
             self.buf.drain(..self.pos);
+            self.searched = self.searched.saturating_sub(self.pos);
             self.pos = 0;
         }
         self.buf.extend_from_slice(bytes);
@@ -124,10 +129,12 @@ impl Decoder {
                 self.after_cr = false;
             }
             let rest = &self.buf[self.pos..];
-            let Some(end) = rest.iter().position(|&b| b == b'\n' || b == b'\r') else {
+            let skip = self.searched.saturating_sub(self.pos);
+            let Some(end) = rest[skip..].iter().position(|&b| b == b'\n' || b == b'\r').map(|i| i + skip) else {
                 if self.event_bytes + rest.len() > self.max_event_bytes {
                     return Err(self.too_big());
                 }
+                self.searched = self.buf.len();
                 return Ok(None);
             };
             let line_start = self.pos;

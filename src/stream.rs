@@ -135,6 +135,7 @@ impl StreamSession {
         self.reader = None; // closes the connection; never pooled mid-stream
         self.end = Some(outcome.map_err(|mut e| {
             self.meta.apply(&mut e);
+            e.mask(&self.secrets);
             e
         }));
     }
@@ -223,13 +224,12 @@ impl StreamSession {
                     FASTGPT_E_PROTOCOL,
                     format!("an \"{name}\" event's data is neither [DONE] nor a JSON object"),
                 )),
-                Some(chunk) => {
-                    let text = chunk.content.as_deref().unwrap_or("");
-                    if text.contains('\0') {
-                        self.text.set_str(&text.replace('\0', "\u{FFFD}"));
-                    } else {
-                        self.text.set_str(text);
+                Some(mut chunk) => {
+                    // U+0000 becomes U+FFFD in `text`, and so in `answer`, which joins them.
+                    if chunk.content.as_deref().is_some_and(|t| t.contains('\0')) {
+                        chunk.content = chunk.content.map(|t| t.replace('\0', "\u{FFFD}").into());
                     }
+                    self.text.set_str(chunk.content.as_deref().unwrap_or(""));
                     self.has_text = true;
                     self.acc.add_answer(&chunk).map_err(|_| too_big())
                 }
@@ -390,6 +390,6 @@ event: flowResponses\ndata: [{\"nodeId\":\"n\"}]\n\n";
         let input = "data: {\"choices\":[{\"delta\":{\"content\":\"a\\u0000b\"},\"finish_reason\":\"stop\"}]}\n\n";
         let (events, r) = run(input, &[100], false);
         assert_eq!(events[0].2.as_deref(), Some("a\u{FFFD}b"));
-        assert_eq!(r.unwrap()["answer"], "a\u{0}b");
+        assert_eq!(r.unwrap()["answer"], "a\u{FFFD}b");
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! Two layers are checked:
 //! - the raw decoder: `(event name, data)` pairs and whether a malformed event stopped it;
-//! - the event layer: the rules `StreamSession` applies on top (event name defaults to
+//! - the event layer: the library's `StreamSession` on top (event name defaults to
 //!   `"answer"`, data `[DONE]` becomes `"done"`, `text` for `answer`/`fastAnswer`, `error`
 //!   ends the stream, errors after the stream finished end it cleanly, EOF before it
 //!   finished is incomplete) plus the §6 accumulated result.
@@ -14,6 +14,7 @@
 
 use fastgpt::accumulate::{parse_answer_chunk, Accumulator};
 use fastgpt::sse::Decoder;
+use fastgpt::stream::StreamSession;
 use serde_json::{json, Value};
 
 const MIB: usize = 1 << 20;
@@ -81,64 +82,53 @@ struct Session {
     result: Value,
 }
 
-/// The event layer: the same rules as `fastgpt::stream::StreamSession`, applied to bytes
-/// that arrive in `chunks` and then EOF.
-fn run_session(chunks: &[&[u8]], max_event: usize, max_result: usize) -> Session {
-    let mut d = Decoder::new(max_event);
-    let mut acc = Accumulator::new(None, "rid".to_string(), max_result);
-    let mut events = Vec::new();
-    let end = 'outer: {
-        for c in chunks {
-            d.push(c);
-            loop {
-                let (name, data) = match d.next_event() {
-                    Ok(Some(e)) => (
-                        e.name.map_or("answer", |n| n.as_str()).to_string(),
-                        e.data.as_str().to_string(),
-                    ),
-                    Ok(None) => break,
-                    Err(_) => break 'outer if acc.finished() { End::Ok } else { End::Protocol },
-                };
-                let name = if data == "[DONE]" { "done".to_string() } else { name };
-                match name.as_str() {
-                    "done" => {
-                        acc.add_done();
-                        events.push(Ev { event: name, data, text: None });
-                    }
-                    "answer" | "fastAnswer" => {
-                        let Some(chunk) = parse_answer_chunk(&data) else {
-                            break 'outer if acc.finished() { End::Ok } else { End::Protocol };
-                        };
-                        if acc.add_answer(&chunk).is_err() {
-                            break 'outer if acc.finished() { End::Ok } else { End::Protocol };
-                        }
-                        let text = chunk.content.as_deref().unwrap_or("").replace('\0', "\u{FFFD}");
-                        events.push(Ev { event: name, data, text: Some(text) });
-                    }
-                    "error" => {
-                        acc.count();
-                        events.push(Ev { event: name, data, text: None });
-                        break 'outer End::Api;
-                    }
-                    _ => {
-                        if acc.add_event(&name, &data).is_err() {
-                            break 'outer if acc.finished() { End::Ok } else { End::Protocol };
-                        }
-                        events.push(Ev { event: name, data, text: None });
-                    }
-                }
-                if events.last().is_some_and(|e| e.event != "error") {
-                    acc.count();
-                }
-            }
+/// Hands out the given chunks one read at a time, then EOF.
+struct ChunkReader {
+    chunks: Vec<Vec<u8>>,
+    next: usize,
+}
+
+impl std::io::Read for ChunkReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // Empty chunks are skipped: a zero-length read means EOF.
+        while self.next < self.chunks.len() && self.chunks[self.next].is_empty() {
+            self.next += 1;
         }
-        if acc.finished() {
-            End::Ok
-        } else {
-            End::Incomplete
+        let Some(c) = self.chunks.get_mut(self.next) else { return Ok(0) };
+        let n = c.len().min(buf.len());
+        buf[..n].copy_from_slice(&c[..n]);
+        c.drain(..n);
+        if c.is_empty() {
+            self.next += 1;
+        }
+        Ok(n)
+    }
+}
+
+/// The event layer: the library's own `StreamSession`, reading bytes that arrive in
+/// `chunks` and then EOF.
+fn run_session(chunks: &[&[u8]], max_event: usize, max_result: usize) -> Session {
+    let reader = ChunkReader { chunks: chunks.iter().map(|c| c.to_vec()).collect(), next: 0 };
+    let acc = Accumulator::new(None, "rid".to_string(), max_result);
+    let mut session = StreamSession::from_reader(Box::new(reader), acc, max_event, std::sync::Arc::new(Vec::new()));
+    let mut events = Vec::new();
+    let end = loop {
+        match session.next_event() {
+            Ok(Some(e)) => events.push(Ev {
+                event: e.name.as_str().to_string(),
+                data: e.data.as_str().to_string(),
+                text: e.text.map(|t| t.as_str().to_string()),
+            }),
+            Ok(None) => break End::Ok,
+            Err(e) => match e.status {
+                fastgpt::status::FASTGPT_E_STREAM_INCOMPLETE => break End::Incomplete,
+                fastgpt::status::FASTGPT_E_API => break End::Api,
+                fastgpt::status::FASTGPT_E_PROTOCOL => break End::Protocol,
+                other => panic!("unexpected status {other}: {e}"),
+            },
         }
     };
-    Session { events, end, result: acc.to_value() }
+    Session { events, end, result: session.result() }
 }
 
 /// Feeds `input` whole, split in two at every byte offset, and byte by byte, through both
@@ -364,7 +354,17 @@ fn invalid_utf8_or_nul_is_malformed_in_every_chunking() {
     // A JSON-escaped NUL in the content is fine, and becomes U+FFFD in text.
     let (_, s) = every_split(b"data: {\"choices\":[{\"delta\":{\"content\":\"a\\u0000b\"}}]}\n\n");
     assert_eq!(s.events[0].text.as_deref(), Some("a\u{FFFD}b"));
-    assert_eq!(s.result["answer"], "a\u{0}b");
+}
+
+/// §6: "`answer`: every `text`, concatenated with no separator", and §1: "In `text`, U+0000
+/// is replaced by U+FFFD". So a NUL sent as `\u0000` must reach `answer` as U+FFFD too.
+#[test]
+fn answer_is_the_concatenation_of_texts_even_with_an_escaped_nul() {
+    let input = frame(None, r#"{"choices":[{"delta":{"content":"a\u0000b"}}]}"#) + &frame(None, "[DONE]");
+    let s = run_session(&[input.as_bytes()], DEFAULT_MAX_EVENT, DEFAULT_MAX_RESULT);
+    let texts: String = s.events.iter().filter_map(|e| e.text.clone()).collect();
+    assert_eq!(texts, "a\u{FFFD}b");
+    assert_eq!(s.result["answer"], texts.as_str(), "answer must equal the joined texts");
 }
 
 // ---------------------------------------------------------------------------------------
