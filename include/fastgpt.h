@@ -166,7 +166,14 @@ extern "C" {
  *         FASTGPT_E_CANCELLED, FASTGPT_E_PANIC.
  *
  * Retries: only when nothing was sent (connect failure), on 429, and on a 503 that is not
- * a FastGPT envelope. Threading: see the common rules above.
+ * a FastGPT envelope.
+ * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+ * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+ * FASTGPT_E_PANIC; the error JSON written to out_json says why.
+ * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+ * freed with fastgpt_string_free.
+ * Threading: blocks the calling thread until a result, an error, a timeout or a
+ * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
 int32_t fastgpt_create_chat_completion(const struct fastgpt_client *client,
@@ -189,6 +196,13 @@ int32_t fastgpt_create_chat_completion(const struct fastgpt_client *client,
  *                   as received, or the error JSON.
  * @return FASTGPT_OK or an error code (see fastgpt_status_str).
  *
+ * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+ * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+ * FASTGPT_E_PANIC; the error JSON written to out_json says why.
+ * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+ * freed with fastgpt_string_free.
+ * Threading: blocks the calling thread until a result, an error, a timeout or a
+ * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
 int32_t fastgpt_get_chat_histories(const struct fastgpt_client *client,
@@ -210,6 +224,13 @@ int32_t fastgpt_get_chat_histories(const struct fastgpt_client *client,
  * @param out_json  optional; the envelope as received, or the error JSON.
  * @return FASTGPT_OK or an error code.
  *
+ * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+ * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+ * FASTGPT_E_PANIC; the error JSON written to out_json says why.
+ * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+ * freed with fastgpt_string_free.
+ * Threading: blocks the calling thread until a result, an error, a timeout or a
+ * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
 int32_t fastgpt_get_chat_init(const struct fastgpt_client *client,
@@ -233,6 +254,13 @@ int32_t fastgpt_get_chat_init(const struct fastgpt_client *client,
  * @param out_json               optional; the envelope as received, or the error JSON.
  * @return FASTGPT_OK or an error code.
  *
+ * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+ * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+ * FASTGPT_E_PANIC; the error JSON written to out_json says why.
+ * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+ * freed with fastgpt_string_free.
+ * Threading: blocks the calling thread until a result, an error, a timeout or a
+ * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
 int32_t fastgpt_get_chat_records(const struct fastgpt_client *client,
@@ -256,6 +284,13 @@ int32_t fastgpt_get_chat_records(const struct fastgpt_client *client,
  * @param out_json  optional; the envelope as received (`data` is an array), or the error JSON.
  * @return FASTGPT_OK or an error code.
  *
+ * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+ * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+ * FASTGPT_E_PANIC; the error JSON written to out_json says why.
+ * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+ * freed with fastgpt_string_free.
+ * Threading: blocks the calling thread until a result, an error, a timeout or a
+ * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
 int32_t fastgpt_get_record_detail(const struct fastgpt_client *client,
@@ -280,6 +315,13 @@ int32_t fastgpt_get_record_detail(const struct fastgpt_client *client,
  * @param out_json      optional; the envelope as received, or the error JSON.
  * @return FASTGPT_OK or an error code.
  *
+ * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+ * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+ * FASTGPT_E_PANIC; the error JSON written to out_json says why.
+ * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+ * freed with fastgpt_string_free.
+ * Threading: blocks the calling thread until a result, an error, a timeout or a
+ * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
 int32_t fastgpt_update_chat_history(const struct fastgpt_client *client,
@@ -301,6 +343,13 @@ int32_t fastgpt_update_chat_history(const struct fastgpt_client *client,
  * @param out_json  optional; the envelope as received, or the error JSON.
  * @return FASTGPT_OK or an error code.
  *
+ * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+ * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+ * FASTGPT_E_PANIC; the error JSON written to out_json says why.
+ * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+ * freed with fastgpt_string_free.
+ * Threading: blocks the calling thread until a result, an error, a timeout or a
+ * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
 int32_t fastgpt_delete_chat_history(const struct fastgpt_client *client,
@@ -319,6 +368,13 @@ int32_t fastgpt_delete_chat_history(const struct fastgpt_client *client,
  * @param out_json  optional; the envelope as received, or the error JSON.
  * @return FASTGPT_OK or an error code.
  *
+ * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+ * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+ * FASTGPT_E_PANIC; the error JSON written to out_json says why.
+ * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+ * freed with fastgpt_string_free.
+ * Threading: blocks the calling thread until a result, an error, a timeout or a
+ * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
 int32_t fastgpt_clear_chat_histories(const struct fastgpt_client *client,
@@ -338,6 +394,13 @@ int32_t fastgpt_clear_chat_histories(const struct fastgpt_client *client,
  * @param out_json    optional; the envelope as received, or the error JSON.
  * @return FASTGPT_OK or an error code.
  *
+ * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+ * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+ * FASTGPT_E_PANIC; the error JSON written to out_json says why.
+ * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+ * freed with fastgpt_string_free.
+ * Threading: blocks the calling thread until a result, an error, a timeout or a
+ * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
 int32_t fastgpt_delete_chat_record(const struct fastgpt_client *client,
@@ -363,6 +426,13 @@ int32_t fastgpt_delete_chat_record(const struct fastgpt_client *client,
  * @param out_json            optional; the envelope as received, or the error JSON.
  * @return FASTGPT_OK or an error code.
  *
+ * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+ * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+ * FASTGPT_E_PANIC; the error JSON written to out_json says why.
+ * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+ * freed with fastgpt_string_free.
+ * Threading: blocks the calling thread until a result, an error, a timeout or a
+ * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
 int32_t fastgpt_send_feedback(const struct fastgpt_client *client,
@@ -388,6 +458,13 @@ int32_t fastgpt_send_feedback(const struct fastgpt_client *client,
  *                             array of strings; it is not checked), or the error JSON.
  * @return FASTGPT_OK or an error code.
  *
+ * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+ * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+ * FASTGPT_E_PANIC; the error JSON written to out_json says why.
+ * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+ * freed with fastgpt_string_free.
+ * Threading: blocks the calling thread until a result, an error, a timeout or a
+ * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
 int32_t fastgpt_get_suggested_questions(const struct fastgpt_client *client,
@@ -413,6 +490,13 @@ int32_t fastgpt_get_suggested_questions(const struct fastgpt_client *client,
  * @param out_json      optional; the envelope as received, or the error JSON.
  * @return FASTGPT_OK or an error code.
  *
+ * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+ * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+ * FASTGPT_E_PANIC; the error JSON written to out_json says why.
+ * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+ * freed with fastgpt_string_free.
+ * Threading: blocks the calling thread until a result, an error, a timeout or a
+ * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
 int32_t fastgpt_get_app_logs_chart(const struct fastgpt_client *client,
@@ -441,6 +525,13 @@ int32_t fastgpt_get_app_logs_chart(const struct fastgpt_client *client,
  * @return FASTGPT_OK or an error code. An error envelope is FASTGPT_E_API.
  *
  * Retries: as the endpoint calls for GET, PUT and DELETE; as completions for POST.
+ * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+ * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+ * FASTGPT_E_PANIC; the error JSON written to out_json says why.
+ * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+ * freed with fastgpt_string_free.
+ * Threading: blocks the calling thread until a result, an error, a timeout or a
+ * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
 int32_t fastgpt_request(const struct fastgpt_client *client,
@@ -465,6 +556,7 @@ int32_t fastgpt_request(const struct fastgpt_client *client,
  * Ownership: free the client with fastgpt_client_free and the error with
  * fastgpt_string_free. Strings are borrowed for the call only.
  * Threading: any thread. No network I/O.
+ * Errors: FASTGPT_E_INVALID_ARGUMENT (a NULL or invalid argument), FASTGPT_E_PANIC.
  * Since: 0.1.0
  */
 int32_t fastgpt_client_new(const char *api_key,
@@ -491,6 +583,8 @@ int32_t fastgpt_client_new(const char *api_key,
  *
  * Ownership: free the client with fastgpt_client_free, the error with fastgpt_string_free.
  * Threading: any thread. No network I/O.
+ * Errors: FASTGPT_E_INVALID_ARGUMENT (not a JSON object, an unknown key, a wrong type or
+ * value), FASTGPT_E_PANIC.
  * Since: 0.1.0
  */
 int32_t fastgpt_client_new_with_options(const char *options_json,
@@ -507,6 +601,7 @@ int32_t fastgpt_client_new_with_options(const char *options_json,
  * Ownership: `client` must not be used by the caller afterwards; freeing it twice is
  * undefined behaviour.
  * Threading: any thread, including a finalizer thread; never blocks, no network I/O.
+ * Errors: none.
  * Since: 0.1.0
  */
 void fastgpt_client_free(struct fastgpt_client *client);
@@ -518,6 +613,7 @@ void fastgpt_client_free(struct fastgpt_client *client);
  *
  * Ownership: free with fastgpt_cancel_token_free.
  * Threading: any thread.
+ * Errors: none (NULL only after an internal error).
  * Since: 0.1.0
  */
 struct fastgpt_cancel_token *fastgpt_cancel_token_new(void);
@@ -531,6 +627,8 @@ struct fastgpt_cancel_token *fastgpt_cancel_token_new(void);
  *
  * Threading: any thread, any time (also from a stream callback); idempotent; never
  * blocks. Not async-signal-safe.
+ * Errors: none.
+ * Ownership: the token stays the caller's.
  * Since: 0.1.0
  */
 void fastgpt_cancel_token_cancel(const struct fastgpt_cancel_token *token);
@@ -545,6 +643,8 @@ void fastgpt_cancel_token_cancel(const struct fastgpt_cancel_token *token);
  * @param ms     milliseconds from now.
  *
  * Threading: any thread; never blocks.
+ * Errors: none.
+ * Ownership: the token stays the caller's.
  * Since: 0.1.0
  */
 void fastgpt_cancel_token_cancel_after(const struct fastgpt_cancel_token *token,
@@ -558,6 +658,8 @@ void fastgpt_cancel_token_cancel_after(const struct fastgpt_cancel_token *token,
  *
  * Threading: any thread, including a finalizer thread; never blocks. Freeing twice is
  * undefined behaviour.
+ * Errors: none.
+ * Ownership: releases the caller's reference; the token must not be used afterwards.
  * Since: 0.1.0
  */
 void fastgpt_cancel_token_free(struct fastgpt_cancel_token *token);
@@ -570,6 +672,7 @@ void fastgpt_cancel_token_free(struct fastgpt_cancel_token *token);
  * Ownership: only for strings from this library; never pass them to free(), and never
  * pass other pointers here. Freeing twice is undefined behaviour.
  * Threading: any thread.
+ * Errors: none; passing any other pointer is undefined behaviour.
  * Since: 0.1.0
  */
 void fastgpt_string_free(char *s);
@@ -578,8 +681,11 @@ void fastgpt_string_free(char *s);
  * The static name of a status code ("FASTGPT_OK", "FASTGPT_E_API", ...), or "unknown"
  * for any other integer.
  *
+ * @param code  any integer.
  * @return a static string; never NULL; do not free.
  * Threading: any thread.
+ * Errors: none.
+ * Ownership: static; never freed.
  * Since: 0.1.0
  */
 const char *fastgpt_status_str(int32_t code);
@@ -590,6 +696,8 @@ const char *fastgpt_status_str(int32_t code);
  *
  * @return a static string; never NULL; do not free.
  * Threading: any thread.
+ * Errors: none.
+ * Ownership: static; never freed.
  * Since: 0.1.0
  */
 const char *fastgpt_version(void);
@@ -597,7 +705,11 @@ const char *fastgpt_version(void);
 /**
  * The library version as MAJOR*1000000 + MINOR*1000 + PATCH.
  *
+ * @return the number; compare `fastgpt_version_number() / 1000` with
+ *         `FASTGPT_VERSION_NUMBER / 1000` to check that header and library match (0.x).
  * Threading: any thread.
+ * Errors: none.
+ * Ownership: nothing is allocated.
  * Since: 0.1.0
  */
 int32_t fastgpt_version_number(void);
@@ -625,6 +737,9 @@ int32_t fastgpt_version_number(void);
  *         codes of fastgpt_create_chat_completion.
  *
  * Threading: the callback runs on the calling thread only, never after this returns.
+ * Errors: see @return; the error JSON's `partial` holds the result accumulated so far.
+ * Ownership: string arguments are borrowed for the call; the callback's strings only for
+ * the callback; *out_json is the caller's, freed with fastgpt_string_free.
  * Since: 0.1.0
  */
 int32_t fastgpt_create_chat_completion_stream(const struct fastgpt_client *client,
@@ -650,6 +765,8 @@ int32_t fastgpt_create_chat_completion_stream(const struct fastgpt_client *clien
  *
  * Ownership: free the stream with fastgpt_stream_free (it holds a reference to the client,
  * which may be freed first).
+ * Errors: see @return; the error JSON in *out_error says why.
+ * Threading: blocks the calling thread until the response head is classified; any thread.
  * Since: 0.1.0
  */
 int32_t fastgpt_stream_open(const struct fastgpt_client *client,
@@ -676,6 +793,9 @@ int32_t fastgpt_stream_open(const struct fastgpt_client *client,
  * fastgpt_stream_free on this stream; fastgpt_stream_result does not invalidate them.
  * Threading: one thread at a time per stream; never concurrently with
  * fastgpt_stream_free. To stop a blocked call from another thread, cancel the token.
+ * Errors: see @return; the error JSON in *out_error says why.
+ * Ownership: the event strings belong to the stream (see Lifetime); *out_error is the
+ * caller's, freed with fastgpt_string_free.
  * Since: 0.1.0
  */
 int32_t fastgpt_stream_next(struct fastgpt_stream *stream,
@@ -693,6 +813,8 @@ int32_t fastgpt_stream_next(struct fastgpt_stream *stream,
  *
  * Threading: the one-thread rule of fastgpt_stream_next. Does not invalidate the strings
  * returned by fastgpt_stream_next.
+ * Errors: FASTGPT_E_INVALID_ARGUMENT (NULL stream), FASTGPT_E_PANIC.
+ * Ownership: *out_json is the caller's, freed with fastgpt_string_free.
  * Since: 0.1.0
  */
 int32_t fastgpt_stream_result(struct fastgpt_stream *stream,
@@ -706,6 +828,8 @@ int32_t fastgpt_stream_result(struct fastgpt_stream *stream,
  *
  * Threading: any thread, but never while fastgpt_stream_next runs on the same stream
  * (cancel the token and wait for that call to return first). Never blocks.
+ * Errors: none.
+ * Ownership: the stream must not be used afterwards; freeing it twice is undefined behaviour.
  * Since: 0.1.0
  */
 void fastgpt_stream_free(struct fastgpt_stream *stream);
@@ -738,6 +862,9 @@ void fastgpt_stream_free(struct fastgpt_stream *stream);
  *
  * Retries: as the endpoint calls. Timeouts: `connect_timeout_ms` and `timeout_ms`, per request.
  * Threading: blocks the calling thread; any thread.
+ * Errors: see @return; the error JSON written to out_json says why.
+ * Ownership: arguments (and the data) are borrowed for the call; *out_json is the
+ * caller's, freed with fastgpt_string_free.
  * Since: 0.1.0
  */
 int32_t fastgpt_upload_chat_file(const struct fastgpt_client *client,
@@ -763,6 +890,9 @@ int32_t fastgpt_upload_chat_file(const struct fastgpt_client *client,
  * @return as fastgpt_upload_chat_file.
  *
  * Threading: blocks the calling thread; any thread.
+ * Errors: see @return; the error JSON written to out_json says why.
+ * Ownership: arguments (and the data) are borrowed for the call; *out_json is the
+ * caller's, freed with fastgpt_string_free.
  * Since: 0.1.0
  */
 int32_t fastgpt_upload_chat_bytes(const struct fastgpt_client *client,

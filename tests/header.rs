@@ -34,6 +34,7 @@ fn checked_in_header_is_up_to_date() {
 fn every_export_is_documented_and_behind_the_boundary() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ffi");
     let mut count = 0;
+    let mut problems = Vec::new();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
@@ -43,17 +44,45 @@ fn every_export_is_documented_and_behind_the_boundary() {
                 continue;
             }
             count += 1;
-            let sig = lines[i + 1];
-            assert!(lines[i - 1].trim_start().starts_with("///"), "{}: undocumented: {sig}", path.display());
-            assert!(!sig.contains("bool") && !sig.contains("..."), "{sig}");
-            // The body, up to the next item, must use the boundary.
+            // The signature, up to the opening brace of the body.
+            let sig: String = lines[i + 1..].iter().take_while(|l| !l.trim_end().ends_with('{')).chain(
+                lines[i + 1..].iter().find(|l| l.trim_end().ends_with('{'))).cloned().collect::<Vec<_>>().join(" ");
+            let name = sig.split("fn ").nth(1).and_then(|r| r.split('(').next()).unwrap_or("?").to_string();
+            let doc: Vec<&str> = lines[..i].iter().rev().take_while(|l| l.trim_start().starts_with("///")).map(|l| l.trim_start().trim_start_matches("///").trim()).collect::<Vec<_>>().into_iter().rev().collect();
+            let params: Vec<String> = sig
+                .split_once('(')
+                .map(|(_, r)| r.rsplit_once(')').map_or(r, |(a, _)| a))
+                .unwrap_or("")
+                .split(',')
+                .filter_map(|p| p.split(':').next().map(str::trim).filter(|p| !p.is_empty()).map(str::to_string))
+                .collect();
+            let returns_value = sig.contains(") ->");
+            if doc.first().is_none_or(|d| d.is_empty()) {
+                problems.push(format!("{name}: no summary"));
+            }
+            for p in &params {
+                if !doc.iter().any(|d| d.starts_with(&format!("@param {p} "))) {
+                    problems.push(format!("{name}: no @param {p}"));
+                }
+            }
+            if returns_value && !doc.iter().any(|d| d.starts_with("@return")) {
+                problems.push(format!("{name}: no @return"));
+            }
+            for section in ["Errors:", "Ownership:", "Threading:", "Since:"] {
+                if !doc.iter().any(|d| d.starts_with(section)) {
+                    problems.push(format!("{name}: no {section} section"));
+                }
+            }
+            if sig.contains("bool") || sig.contains("...") {
+                problems.push(format!("{name}: bool or varargs in the signature"));
+            }
+            // The body, up to the end of the item, must use the boundary.
             let body: String = lines[i + 1..].iter().take_while(|l| !l.starts_with('}')).cloned().collect();
-            assert!(
-                ["boundary", "json_call", "new_client", "FASTGPT_VERSION_NUMBER"].iter().any(|b| body.contains(b)),
-                "{}: {sig} does not go through the panic boundary",
-                path.display()
-            );
+            if !["boundary", "json_call", "new_client", "FASTGPT_VERSION_NUMBER"].iter().any(|b| body.contains(b)) {
+                problems.push(format!("{name} ({}) does not go through the panic boundary", path.display()));
+            }
         }
     }
-    assert!(count >= 28, "found only {count} exports");
+    assert!(count >= 31, "found only {count} exports");
+    assert!(problems.is_empty(), "header documentation problems:\n{}", problems.join("\n"));
 }

@@ -30,7 +30,14 @@ use super::{client_arg, json_call, opt_str_arg, str_arg, token_arg, fastgpt_canc
 ///         FASTGPT_E_CANCELLED, FASTGPT_E_PANIC.
 ///
 /// Retries: only when nothing was sent (connect failure), on 429, and on a 503 that is not
-/// a FastGPT envelope. Threading: see the common rules above.
+/// a FastGPT envelope.
+/// Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+/// FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+/// FASTGPT_E_PANIC; the error JSON written to out_json says why.
+/// Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+/// freed with fastgpt_string_free.
+/// Threading: blocks the calling thread until a result, an error, a timeout or a
+/// cancellation; any thread; many calls may run on one client at once.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_create_chat_completion(
@@ -63,6 +70,13 @@ pub unsafe extern "C" fn fastgpt_create_chat_completion(
 ///                   as received, or the error JSON.
 /// @return FASTGPT_OK or an error code (see fastgpt_status_str).
 ///
+/// Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+/// FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+/// FASTGPT_E_PANIC; the error JSON written to out_json says why.
+/// Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+/// freed with fastgpt_string_free.
+/// Threading: blocks the calling thread until a result, an error, a timeout or a
+/// cancellation; any thread; many calls may run on one client at once.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_get_chat_histories(
@@ -95,6 +109,13 @@ pub unsafe extern "C" fn fastgpt_get_chat_histories(
 /// @param out_json  optional; the envelope as received, or the error JSON.
 /// @return FASTGPT_OK or an error code.
 ///
+/// Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+/// FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+/// FASTGPT_E_PANIC; the error JSON written to out_json says why.
+/// Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+/// freed with fastgpt_string_free.
+/// Threading: blocks the calling thread until a result, an error, a timeout or a
+/// cancellation; any thread; many calls may run on one client at once.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_get_chat_init(
@@ -127,6 +148,13 @@ pub unsafe extern "C" fn fastgpt_get_chat_init(
 /// @param out_json               optional; the envelope as received, or the error JSON.
 /// @return FASTGPT_OK or an error code.
 ///
+/// Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+/// FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+/// FASTGPT_E_PANIC; the error JSON written to out_json says why.
+/// Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+/// freed with fastgpt_string_free.
+/// Threading: blocks the calling thread until a result, an error, a timeout or a
+/// cancellation; any thread; many calls may run on one client at once.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_get_chat_records(
@@ -166,6 +194,13 @@ pub unsafe extern "C" fn fastgpt_get_chat_records(
 /// @param out_json  optional; the envelope as received (`data` is an array), or the error JSON.
 /// @return FASTGPT_OK or an error code.
 ///
+/// Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+/// FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+/// FASTGPT_E_PANIC; the error JSON written to out_json says why.
+/// Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+/// freed with fastgpt_string_free.
+/// Threading: blocks the calling thread until a result, an error, a timeout or a
+/// cancellation; any thread; many calls may run on one client at once.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_get_record_detail(
@@ -204,6 +239,13 @@ pub unsafe extern "C" fn fastgpt_get_record_detail(
 /// @param out_json      optional; the envelope as received, or the error JSON.
 /// @return FASTGPT_OK or an error code.
 ///
+/// Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+/// FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+/// FASTGPT_E_PANIC; the error JSON written to out_json says why.
+/// Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+/// freed with fastgpt_string_free.
+/// Threading: blocks the calling thread until a result, an error, a timeout or a
+/// cancellation; any thread; many calls may run on one client at once.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_update_chat_history(
@@ -240,6 +282,13 @@ pub unsafe extern "C" fn fastgpt_update_chat_history(
 /// @param out_json  optional; the envelope as received, or the error JSON.
 /// @return FASTGPT_OK or an error code.
 ///
+/// Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+/// FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+/// FASTGPT_E_PANIC; the error JSON written to out_json says why.
+/// Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+/// freed with fastgpt_string_free.
+/// Threading: blocks the calling thread until a result, an error, a timeout or a
+/// cancellation; any thread; many calls may run on one client at once.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_delete_chat_history(
@@ -267,6 +316,13 @@ pub unsafe extern "C" fn fastgpt_delete_chat_history(
 /// @param out_json  optional; the envelope as received, or the error JSON.
 /// @return FASTGPT_OK or an error code.
 ///
+/// Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+/// FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+/// FASTGPT_E_PANIC; the error JSON written to out_json says why.
+/// Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+/// freed with fastgpt_string_free.
+/// Threading: blocks the calling thread until a result, an error, a timeout or a
+/// cancellation; any thread; many calls may run on one client at once.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_clear_chat_histories(
@@ -295,6 +351,13 @@ pub unsafe extern "C" fn fastgpt_clear_chat_histories(
 /// @param out_json    optional; the envelope as received, or the error JSON.
 /// @return FASTGPT_OK or an error code.
 ///
+/// Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+/// FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+/// FASTGPT_E_PANIC; the error JSON written to out_json says why.
+/// Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+/// freed with fastgpt_string_free.
+/// Threading: blocks the calling thread until a result, an error, a timeout or a
+/// cancellation; any thread; many calls may run on one client at once.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_delete_chat_record(
@@ -334,6 +397,13 @@ pub unsafe extern "C" fn fastgpt_delete_chat_record(
 /// @param out_json            optional; the envelope as received, or the error JSON.
 /// @return FASTGPT_OK or an error code.
 ///
+/// Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+/// FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+/// FASTGPT_E_PANIC; the error JSON written to out_json says why.
+/// Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+/// freed with fastgpt_string_free.
+/// Threading: blocks the calling thread until a result, an error, a timeout or a
+/// cancellation; any thread; many calls may run on one client at once.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_send_feedback(
@@ -375,6 +445,13 @@ pub unsafe extern "C" fn fastgpt_send_feedback(
 ///                             array of strings; it is not checked), or the error JSON.
 /// @return FASTGPT_OK or an error code.
 ///
+/// Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+/// FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+/// FASTGPT_E_PANIC; the error JSON written to out_json says why.
+/// Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+/// freed with fastgpt_string_free.
+/// Threading: blocks the calling thread until a result, an error, a timeout or a
+/// cancellation; any thread; many calls may run on one client at once.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_get_suggested_questions(
@@ -414,6 +491,13 @@ pub unsafe extern "C" fn fastgpt_get_suggested_questions(
 /// @param out_json      optional; the envelope as received, or the error JSON.
 /// @return FASTGPT_OK or an error code.
 ///
+/// Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+/// FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+/// FASTGPT_E_PANIC; the error JSON written to out_json says why.
+/// Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+/// freed with fastgpt_string_free.
+/// Threading: blocks the calling thread until a result, an error, a timeout or a
+/// cancellation; any thread; many calls may run on one client at once.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_get_app_logs_chart(
@@ -457,6 +541,13 @@ pub unsafe extern "C" fn fastgpt_get_app_logs_chart(
 /// @return FASTGPT_OK or an error code. An error envelope is FASTGPT_E_API.
 ///
 /// Retries: as the endpoint calls for GET, PUT and DELETE; as completions for POST.
+/// Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
+/// FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
+/// FASTGPT_E_PANIC; the error JSON written to out_json says why.
+/// Ownership: every string argument is borrowed for the call; *out_json is the caller's,
+/// freed with fastgpt_string_free.
+/// Threading: blocks the calling thread until a result, an error, a timeout or a
+/// cancellation; any thread; many calls may run on one client at once.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_request(

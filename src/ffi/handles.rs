@@ -93,6 +93,7 @@ unsafe fn new_client(
 /// Ownership: free the client with fastgpt_client_free and the error with
 /// fastgpt_string_free. Strings are borrowed for the call only.
 /// Threading: any thread. No network I/O.
+/// Errors: FASTGPT_E_INVALID_ARGUMENT (a NULL or invalid argument), FASTGPT_E_PANIC.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_client_new(
@@ -137,6 +138,8 @@ pub unsafe extern "C" fn fastgpt_client_new(
 ///
 /// Ownership: free the client with fastgpt_client_free, the error with fastgpt_string_free.
 /// Threading: any thread. No network I/O.
+/// Errors: FASTGPT_E_INVALID_ARGUMENT (not a JSON object, an unknown key, a wrong type or
+/// value), FASTGPT_E_PANIC.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_client_new_with_options(
@@ -157,6 +160,7 @@ pub unsafe extern "C" fn fastgpt_client_new_with_options(
 /// Ownership: `client` must not be used by the caller afterwards; freeing it twice is
 /// undefined behaviour.
 /// Threading: any thread, including a finalizer thread; never blocks, no network I/O.
+/// Errors: none.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_client_free(client: *mut fastgpt_client) {
@@ -174,6 +178,7 @@ pub unsafe extern "C" fn fastgpt_client_free(client: *mut fastgpt_client) {
 ///
 /// Ownership: free with fastgpt_cancel_token_free.
 /// Threading: any thread.
+/// Errors: none (NULL only after an internal error).
 /// Since: 0.1.0
 #[no_mangle]
 pub extern "C" fn fastgpt_cancel_token_new() -> *mut fastgpt_cancel_token {
@@ -188,6 +193,8 @@ pub extern "C" fn fastgpt_cancel_token_new() -> *mut fastgpt_cancel_token {
 ///
 /// Threading: any thread, any time (also from a stream callback); idempotent; never
 /// blocks. Not async-signal-safe.
+/// Errors: none.
+/// Ownership: the token stays the caller's.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_cancel_token_cancel(token: *const fastgpt_cancel_token) {
@@ -208,6 +215,8 @@ pub unsafe extern "C" fn fastgpt_cancel_token_cancel(token: *const fastgpt_cance
 /// @param ms     milliseconds from now.
 ///
 /// Threading: any thread; never blocks.
+/// Errors: none.
+/// Ownership: the token stays the caller's.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_cancel_token_cancel_after(token: *const fastgpt_cancel_token, ms: i32) {
@@ -226,6 +235,8 @@ pub unsafe extern "C" fn fastgpt_cancel_token_cancel_after(token: *const fastgpt
 ///
 /// Threading: any thread, including a finalizer thread; never blocks. Freeing twice is
 /// undefined behaviour.
+/// Errors: none.
+/// Ownership: releases the caller's reference; the token must not be used afterwards.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_cancel_token_free(token: *mut fastgpt_cancel_token) {

@@ -22,6 +22,7 @@ pub const FASTGPT_VERSION_NUMBER: i32 = 1000;
 /// Ownership: only for strings from this library; never pass them to free(), and never
 /// pass other pointers here. Freeing twice is undefined behaviour.
 /// Threading: any thread.
+/// Errors: none; passing any other pointer is undefined behaviour.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_string_free(s: *mut c_char) {
@@ -36,8 +37,11 @@ pub unsafe extern "C" fn fastgpt_string_free(s: *mut c_char) {
 /// The static name of a status code ("FASTGPT_OK", "FASTGPT_E_API", ...), or "unknown"
 /// for any other integer.
 ///
+/// @param code  any integer.
 /// @return a static string; never NULL; do not free.
 /// Threading: any thread.
+/// Errors: none.
+/// Ownership: static; never freed.
 /// Since: 0.1.0
 #[no_mangle]
 pub extern "C" fn fastgpt_status_str(code: i32) -> *const c_char {
@@ -49,6 +53,8 @@ pub extern "C" fn fastgpt_status_str(code: i32) -> *const c_char {
 ///
 /// @return a static string; never NULL; do not free.
 /// Threading: any thread.
+/// Errors: none.
+/// Ownership: static; never freed.
 /// Since: 0.1.0
 #[no_mangle]
 pub extern "C" fn fastgpt_version() -> *const c_char {
@@ -58,7 +64,11 @@ pub extern "C" fn fastgpt_version() -> *const c_char {
 
 /// The library version as MAJOR*1000000 + MINOR*1000 + PATCH.
 ///
+/// @return the number; compare `fastgpt_version_number() / 1000` with
+///         `FASTGPT_VERSION_NUMBER / 1000` to check that header and library match (0.x).
 /// Threading: any thread.
+/// Errors: none.
+/// Ownership: nothing is allocated.
 /// Since: 0.1.0
 #[no_mangle]
 pub extern "C" fn fastgpt_version_number() -> i32 {

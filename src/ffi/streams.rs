@@ -66,6 +66,9 @@ struct PullStream {
 ///         codes of fastgpt_create_chat_completion.
 ///
 /// Threading: the callback runs on the calling thread only, never after this returns.
+/// Errors: see @return; the error JSON's `partial` holds the result accumulated so far.
+/// Ownership: string arguments are borrowed for the call; the callback's strings only for
+/// the callback; *out_json is the caller's, freed with fastgpt_string_free.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_create_chat_completion_stream(
@@ -110,6 +113,8 @@ pub unsafe extern "C" fn fastgpt_create_chat_completion_stream(
 ///
 /// Ownership: free the stream with fastgpt_stream_free (it holds a reference to the client,
 /// which may be freed first).
+/// Errors: see @return; the error JSON in *out_error says why.
+/// Threading: blocks the calling thread until the response head is classified; any thread.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_stream_open(
@@ -165,6 +170,9 @@ pub unsafe extern "C" fn fastgpt_stream_open(
 /// fastgpt_stream_free on this stream; fastgpt_stream_result does not invalidate them.
 /// Threading: one thread at a time per stream; never concurrently with
 /// fastgpt_stream_free. To stop a blocked call from another thread, cancel the token.
+/// Errors: see @return; the error JSON in *out_error says why.
+/// Ownership: the event strings belong to the stream (see Lifetime); *out_error is the
+/// caller's, freed with fastgpt_string_free.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_stream_next(
@@ -238,6 +246,8 @@ pub unsafe extern "C" fn fastgpt_stream_next(
 ///
 /// Threading: the one-thread rule of fastgpt_stream_next. Does not invalidate the strings
 /// returned by fastgpt_stream_next.
+/// Errors: FASTGPT_E_INVALID_ARGUMENT (NULL stream), FASTGPT_E_PANIC.
+/// Ownership: *out_json is the caller's, freed with fastgpt_string_free.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_stream_result(stream: *mut fastgpt_stream, out_json: *mut *mut c_char) -> i32 {
@@ -259,6 +269,8 @@ pub unsafe extern "C" fn fastgpt_stream_result(stream: *mut fastgpt_stream, out_
 ///
 /// Threading: any thread, but never while fastgpt_stream_next runs on the same stream
 /// (cancel the token and wait for that call to return first). Never blocks.
+/// Errors: none.
+/// Ownership: the stream must not be used afterwards; freeing it twice is undefined behaviour.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_stream_free(stream: *mut fastgpt_stream) {

@@ -32,6 +32,9 @@ use crate::error::Error;
 ///
 /// Retries: as the endpoint calls. Timeouts: `connect_timeout_ms` and `timeout_ms`, per request.
 /// Threading: blocks the calling thread; any thread.
+/// Errors: see @return; the error JSON written to out_json says why.
+/// Ownership: arguments (and the data) are borrowed for the call; *out_json is the
+/// caller's, freed with fastgpt_string_free.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_upload_chat_file(
@@ -71,6 +74,9 @@ pub unsafe extern "C" fn fastgpt_upload_chat_file(
 /// @return as fastgpt_upload_chat_file.
 ///
 /// Threading: blocks the calling thread; any thread.
+/// Errors: see @return; the error JSON written to out_json says why.
+/// Ownership: arguments (and the data) are borrowed for the call; *out_json is the
+/// caller's, freed with fastgpt_string_free.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_upload_chat_bytes(
