@@ -376,6 +376,25 @@ fn heartbeats_keep_the_idle_timer_alive() {
     assert_eq!(r["answer"], "You said: beat");
 }
 
+/// A three-minute workflow with FastGPT's 10 s heartbeats, scaled down 1:100: 18 heartbeats
+/// 100 ms apart under a 300 ms idle timeout (FastGPT: 30 s) and a 500 ms `timeout_ms` and
+/// `completion_timeout_ms`, which must never cut a stream (§4).
+#[test]
+fn a_long_heartbeat_stream_outlives_every_non_stream_timeout() {
+    let c = client_with(json!({"stream_idle_timeout_ms": 300, "timeout_ms": 500, "completion_timeout_ms": 500,
+        "headers": {"X-Dev-Fault": "heartbeats:18", "X-Dev-Heartbeat-Ms": "100"}}));
+    let t = Instant::now();
+    let (events, r) = stream_pull(&c, &completion("long workflow", true), None);
+    let r = r.unwrap_or_else(|e| panic!("{}", e.to_json()));
+    assert!(t.elapsed() >= Duration::from_millis(1700), "{:?}", t.elapsed());
+    assert_eq!(events.iter().filter(|e| e.2.as_deref() == Some("") && e.1.contains("\"content\":\"\"")).count(), 18);
+    assert_eq!(r["answer"], "You said: long workflow");
+    // The same silence without heartbeats trips the idle timer.
+    let c = client_with(json!({"stream_idle_timeout_ms": 300, "headers": {"X-Dev-Fault": "stall-mid-stream:2000"}}));
+    let e = err_of(stream_pull(&c, &completion("stall", true), None).1);
+    assert_eq!((e.status, e.timeout), (FASTGPT_E_TIMEOUT, Some(fastgpt::error::TimeoutKind::Idle)));
+}
+
 // ---------------------------------------------------------------------------------------
 // Error classification (§2.1)
 
