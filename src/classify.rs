@@ -112,14 +112,14 @@ pub fn classify(status: u16, body: &[u8], location: Option<&str>, rule: SuccessR
             let p = shape.probe.as_ref().expect("an envelope has a probe");
             let status_text = raw_string(p.status_text).filter(|s| !s.is_empty());
             let msg = raw_string(p.message).filter(|s| !s.is_empty());
-            let mut e = Error::new(
-                FASTGPT_E_API,
+            // The server's own message when it sent one, else a summary.
+            let message = msg.unwrap_or_else(|| {
                 format!(
-                    "FastGPT error {code}{}{}",
-                    status_text.as_ref().map(|s| format!(" ({s})")).unwrap_or_default(),
-                    msg.as_ref().map(|m| format!(": {m}")).unwrap_or_default()
-                ),
-            );
+                    "FastGPT error {code}{}",
+                    status_text.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()
+                )
+            });
+            let mut e = Error::new(FASTGPT_E_API, message);
             e.api_code = Some(code);
             e.status_text = status_text;
             return Err(e);
@@ -142,10 +142,8 @@ pub fn classify(status: u16, body: &[u8], location: Option<&str>, rule: SuccessR
                     .map(str::to_string),
                 _ => None,
             };
-            let mut e = Error::new(
-                FASTGPT_E_API,
-                format!("API error: {}", message.as_deref().unwrap_or("(no message)")),
-            );
+            let message = message.filter(|m| !m.is_empty()).unwrap_or_else(|| "the server answered with an error object".into());
+            let mut e = Error::new(FASTGPT_E_API, message);
             e.status_text = status_text;
             return Err(e);
         }

@@ -245,13 +245,14 @@ impl Client {
         let mut path_and_query = checked_request_path(path)?;
         if let Some(q) = query_json {
             let mut pairs: Vec<(String, String)> = Vec::new();
-            for (k, v) in object_members("query_json", q)? {
-                let v: Value = serde_json::from_str(v.get()).map_err(|e| Error::invalid(e.to_string()))?;
+            for (k, raw) in object_members("query_json", q)? {
+                let v: Value = serde_json::from_str(raw.get()).map_err(|e| Error::invalid(e.to_string()))?;
                 let text = match v {
                     Value::Null => continue,
                     Value::String(s) => s,
                     Value::Bool(b) => b.to_string(),
-                    Value::Number(_) => v.to_string(),
+                    // A number is sent as its JSON text, as written (no float round trip).
+                    Value::Number(_) => raw.get().trim().to_string(),
                     Value::Array(_) | Value::Object(_) => {
                         return Err(Error::invalid(format!("query_json member \"{k}\" must be a string, number, boolean or null")))
                     }

@@ -239,8 +239,8 @@ impl StreamSession {
                 if let Ok(f) = serde_json::from_str::<ErrorFrame>(data) {
                     e.api_code = f.code.filter(|c| c.is_number());
                     e.status_text = f.status_text.and_then(|s| s.as_str().map(str::to_string)).filter(|s| !s.is_empty());
-                    if let Some(m) = f.message.as_ref().and_then(Value::as_str) {
-                        e.message = format!("FastGPT stream error: {m}");
+                    if let Some(m) = f.message.as_ref().and_then(Value::as_str).filter(|m| !m.is_empty()) {
+                        e.message = m.to_string();
                     }
                 }
                 e.body = Some(sanitize_body(data.as_bytes(), &self.secrets));

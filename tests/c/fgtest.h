@@ -75,8 +75,10 @@ CK_FN char *xfmt(const char *fmt, ...) {
     va_list ap;
     int n;
     char *s;
+    char probe[1];
+    if (fmt == NULL) return NULL;
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
+    n = vsnprintf(probe, sizeof probe, fmt, ap);
     va_end(ap);
     s = (char *)malloc((size_t)n + 1);
     va_start(ap, fmt);

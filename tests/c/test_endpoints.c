@@ -1015,6 +1015,24 @@ TEST(echo_completions_api_paths) {
     fastgpt_client_free(v2);
 }
 
+
+TEST(init_unknown_chat_is_not_an_error) {
+    fastgpt_client *c = mk_client(NULL);
+    char *out;
+    char app[25];
+    REQUIRE(c != NULL);
+    uniq_app(app);
+    CALL_OK(out, fastgpt_get_chat_init(c, app, "never-created-chat", NULL, &out));
+    CHECK_JINT(out, "code", 200);
+    CHECK_JSTR(out, "data.chatId", "never-created-chat");
+    CHECK_JABSENT(out, "data.title");
+    fastgpt_string_free(out);
+    CALL_OK(out, fastgpt_get_record_detail(c, app, "never-created-chat", "nope", NULL, &out));
+    CHECK_JRAW(out, "data", "[]");
+    fastgpt_string_free(out);
+    fastgpt_client_free(c);
+}
+
 static const struct test_case TESTS[] = {
     T(echo_histories_body),
     T(echo_user_agent_override),
@@ -1047,5 +1065,6 @@ static const struct test_case TESTS[] = {
     T(state_legacy_paths_work_end_to_end),
     T(completion_non_stream_shapes),
     T(echo_completions_api_paths),
+    T(init_unknown_chat_is_not_an_error),
 };
 TEST_MAIN(TESTS)

@@ -817,6 +817,95 @@ TEST(non_retryable_statuses_not_retried) {
     }
 }
 
+
+TEST(retry_after_over_max_retry_after_ms_fails_at_once) {
+    char key[64];
+    fastgpt_client *c;
+    char *out = NULL;
+    int rc;
+    double t0;
+    uniq(key, sizeof key, "rmax");
+    c = fault_client(key, "status:429:retry-after=3", 0, "\"max_retry_after_ms\":1000");
+    REQUIRE(c != NULL);
+    t0 = now_ms();
+    rc = fastgpt_get_chat_histories(c, APP, 0, 10, NULL, NULL, &out);
+    CHECK_RC(rc, FASTGPT_E_API, out);
+    CHECK_JINT(out, "error.retry_after_ms", 3000);
+    CHECK_JINT(out, "error.attempts", 1);
+    CHECKM(elapsed_since(t0) < (long)(1000 * tscale()), "took %ld ms", elapsed_since(t0));
+    fastgpt_string_free(out);
+    fastgpt_client_free(c);
+}
+
+TEST(stream_open_and_stream_retry_plain_503) {
+    char key[64];
+    fastgpt_client *c;
+    fastgpt_stream *s = NULL;
+    char *out = NULL;
+    int rc;
+    uniq(key, sizeof key, "rs503");
+    c = fault_client(key, "status-plain:503", 2, NULL);
+    REQUIRE(c != NULL);
+    rc = fastgpt_stream_open(c, "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", NULL, &s, &out);
+    CHECK_RC(rc, FASTGPT_OK, out);
+    CHECK_EQ_INT(dev_count(key), 3);
+    fastgpt_stream_free(s);
+    fastgpt_client_free(c);
+    uniq(key, sizeof key, "rs429");
+    c = fault_client(key, "envelope429", 1, NULL);
+    rc = fastgpt_create_chat_completion_stream(c, "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", NULL, NULL, NULL, &out);
+    CHECK_RC(rc, FASTGPT_OK, out);
+    CHECK_JSTR(out, "answer", "You said: x");
+    fastgpt_string_free(out);
+    CHECK_EQ_INT(dev_count(key), 2);
+    fastgpt_client_free(c);
+}
+
+/* §1: no function prints to stdout or stderr. */
+TEST(library_prints_nothing) {
+    char path[] = "/tmp/fastgpt-c-test-out-XXXXXX";
+    int fd = mkstemp(path);
+    int saved_out = dup(1), saved_err = dup(2);
+    long size;
+    REQUIRE(fd >= 0 && saved_out >= 0 && saved_err >= 0);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    {
+        fastgpt_client *c = NULL, *bad = NULL;
+        char *out = NULL;
+        fastgpt_client_new_with_options("{\"nope\":1}", &c, &out);
+        fastgpt_string_free(out);
+        out = NULL;
+        c = mk_client("\"retry_delay_ms\":1,\"headers\":{\"X-Dev-Fault\":\"reset-before-headers\"}");
+        fastgpt_get_chat_init(c, APP, "c", NULL, &out);
+        fastgpt_string_free(out);
+        out = NULL;
+        fastgpt_create_chat_completion_stream(c, "{\"messages\":[]}", NULL, NULL, NULL, &out);
+        fastgpt_string_free(out);
+        out = NULL;
+        fastgpt_get_chat_init(NULL, NULL, NULL, NULL, &out);
+        fastgpt_string_free(out);
+        out = NULL;
+        fastgpt_client_free(c);
+        bad = mk_client("\"headers\":{\"X-Dev-Fault\":\"invalid-utf8\"}");
+        fastgpt_create_chat_completion_stream(bad, "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", NULL, NULL, NULL, &out);
+        fastgpt_string_free(out);
+        fastgpt_client_free(bad);
+    }
+    fflush(stdout);
+    fflush(stderr);
+    dup2(saved_out, 1);
+    dup2(saved_err, 2);
+    close(saved_out);
+    close(saved_err);
+    size = (long)lseek(fd, 0, SEEK_END);
+    close(fd);
+    unlink(path);
+    CHECKM(size == 0, "the library wrote %ld bytes to stdout/stderr", size);
+}
+
 static const struct test_case TESTS[] = {
     T(e1_wrong_key_http200_envelope),
     T(e2_wrong_key_http500_envelope),
@@ -850,5 +939,8 @@ static const struct test_case TESTS[] = {
     T(retry_transport_after_write_for_envelope_endpoints),
     T(max_retries_zero_no_retry),
     T(non_retryable_statuses_not_retried),
+    T(retry_after_over_max_retry_after_ms_fails_at_once),
+    T(stream_open_and_stream_retry_plain_503),
+    T(library_prints_nothing),
 };
 TEST_MAIN(TESTS)
