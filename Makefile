@@ -31,6 +31,9 @@ all: build examples
 
 build:
 	$(CARGO) build --release --workspace
+	@# The shared library's soname is libfastgpt.so.$(MAJOR): programs linked against the
+	@# build tree find it through this link (make install makes the same links).
+	@ln -sf libfastgpt.so target/release/libfastgpt.so.$(MAJOR)
 
 target/examples/%: examples/c/%.c include/fastgpt.h build
 	@mkdir -p target/examples

@@ -1,0 +1,3 @@
+module github.com/libfastgpt/fastgpt-go
+
+go 1.19
