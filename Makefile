@@ -10,7 +10,7 @@ CFLAGS ?= -std=c99 -Wall -Wextra -Werror -pedantic -O2
 LIBS    = target/release/libfastgpt.a -lpthread -ldl -lm
 EXAMPLES = $(patsubst examples/c/%.c,target/examples/%,$(wildcard examples/c/*.c))
 
-.PHONY: all build examples demo test test-rust test-c test-fuzz test-install install header clean
+.PHONY: all build examples demo test test-rust test-c test-fuzz test-install test-bindings install uninstall header clean
 
 # Installation layout (make install PREFIX=... [DESTDIR=...]).
 PREFIX     ?= /usr/local
@@ -44,7 +44,7 @@ examples: $(EXAMPLES)
 demo: examples
 	bash examples/c/demo.sh target/examples/chat
 
-test: test-rust test-c test-install test-fuzz
+test: test-rust test-c test-install test-bindings test-fuzz
 
 test-rust:
 	$(CARGO) test --workspace
@@ -72,6 +72,12 @@ uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/fastgpt.h $(DESTDIR)$(LIBDIR)/libfastgpt.so* $(DESTDIR)$(LIBDIR)/libfastgpt.a \
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/fastgpt.pc
 	rm -rf $(DESTDIR)$(LIBDIR)/cmake/fastgpt
+
+# The C++, Go, C# and Swift bindings' tests (each says SKIP when its toolchain is missing).
+test-bindings: build
+	@for t in examples/cpp/test.sh examples/go/test.sh examples/csharp/test.sh examples/swift/check.sh; do \
+	  if [ -f $$t ]; then echo "== $$t"; bash $$t || exit 1; fi; \
+	done
 
 # A 30-second run of each fuzz target when a nightly toolchain and cargo-fuzz exist.
 test-fuzz:
