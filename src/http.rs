@@ -90,8 +90,12 @@ pub struct Meta {
 
 impl Meta {
     pub fn apply(&self, e: &mut Error) {
-        e.method = self.method;
-        e.url.clone_from(&self.url);
+        // `method` and `url` describe the last request attempted; none when nothing was
+        // attempted (a token cancelled before the call).
+        if self.attempts > 0 {
+            e.method = self.method;
+            e.url.clone_from(&self.url);
+        }
         e.attempts = self.attempts;
         e.http_status = self.http_status;
         e.request_id.clone_from(&self.request_id);
