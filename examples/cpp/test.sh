@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Builds and runs the C++ binding's tests, plain and under ASan/UBSan, plus the chat example.
+#
+#   bash examples/cpp/test.sh [filter]
+#
+# Assumes `cargo build --release --workspace` was run (target/release/libfastgpt.a and
+# target/release/fastgpt-devserver). Build outputs go to target/cpp/. Each test binary starts
+# its own dev server. Prints "N passed, N failed" over both modes; exits 0 with SKIP when no
+# C++ compiler is installed.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+CXX="${CXX:-c++}"
+if ! command -v "$CXX" >/dev/null 2>&1; then
+    echo "SKIP: no C++ compiler ($CXX) found"
+    exit 0
+fi
+
+LIB="$ROOT/target/release/libfastgpt.a"
+SERVER="$ROOT/target/release/fastgpt-devserver"
+for f in "$LIB" "$SERVER"; do
+    [[ -e "$f" ]] || { echo "missing $f: run 'cargo build --release --workspace' first" >&2; exit 1; }
+done
+
+OUT="$ROOT/target/cpp"
+mkdir -p "$OUT"
+FLAGS=(-std=c++17 -Wall -Wextra -Werror -pedantic -O1 -g -pthread -I"$ROOT/include" -I"$ROOT/examples/cpp")
+LIBS=("$LIB" -lpthread -ldl -lm)
+FILTER="${1:-}"
+
+total_pass=0
+total_fail=0
+t_start=$(date +%s)
+
+# The header alone, with the strictest flags (and as a second translation unit's include).
+echo "== header check"
+printf '#include "fastgpt.hpp"\n#include "fastgpt.hpp"\nint fastgpt_hpp_check;\n' >"$OUT/hpp_check.cpp"
+if "$CXX" "${FLAGS[@]}" -Wshadow -Wconversion -Wsign-conversion -fsyntax-only "$OUT/hpp_check.cpp"; then
+    echo "PASS header (-Wshadow -Wconversion)"
+    total_pass=$((total_pass + 1))
+else
+    echo "FAIL header"
+    total_fail=$((total_fail + 1))
+fi
+
+echo "== build chat example"
+if "$CXX" "${FLAGS[@]}" examples/cpp/chat.cpp -o "$OUT/chat" "${LIBS[@]}"; then
+    echo "PASS chat.cpp builds"
+    total_pass=$((total_pass + 1))
+else
+    echo "FAIL chat.cpp"
+    total_fail=$((total_fail + 1))
+fi
+
+run_mode() {
+    local mode="$1"
+    shift
+    local bin="$OUT/test_fastgpt_$mode"
+    echo "== $mode"
+    if ! "$CXX" "${FLAGS[@]}" "$@" examples/cpp/test_fastgpt.cpp -o "$bin" "${LIBS[@]}"; then
+        echo "FAIL [$mode] compile"
+        total_fail=$((total_fail + 1))
+        return
+    fi
+    local log="$OUT/test_fastgpt_$mode.log" rc=0 t0 t1
+    t0=$(date +%s)
+    timeout -k 5 300 "$bin" "$SERVER" $FILTER >"$log" 2>&1 || rc=$?
+    t1=$(date +%s)
+    local summary p=0 f=0
+    summary="$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)"
+    if [[ -n "$summary" ]]; then
+        p="${summary%% passed*}"
+        f="$(sed -E 's/.*, ([0-9]+) failed/\1/' <<<"$summary")"
+    fi
+    if [[ $rc -ne 0 && $f -eq 0 ]]; then f=1; fi  # crash or sanitizer report at exit
+    total_pass=$((total_pass + p))
+    total_fail=$((total_fail + f))
+    if [[ $rc -eq 0 ]]; then
+        echo "PASS [$mode] $p cases ($((t1 - t0)) s)"
+    else
+        echo "FAIL [$mode] $p passed, $f failed, exit $rc ($((t1 - t0)) s); log: $log"
+        grep -vE '^PASS ' "$log" | tail -n 60 | sed 's/^/    /'
+    fi
+}
+
+unset FASTGPT_TEST_URL
+run_mode plain
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    run_mode asan -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+echo "time: $(($(date +%s) - t_start)) s"
+echo "$total_pass passed, $total_fail failed"
+[[ $total_fail -eq 0 ]]
