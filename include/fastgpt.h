@@ -26,6 +26,16 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#if defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wnullability-extension"
+#define FASTGPT_NULLABILITY_PUSHED
+#define FASTGPT_NONNULL _Nonnull
+#define FASTGPT_NULLABLE _Nullable
+#else
+#define FASTGPT_NONNULL
+#define FASTGPT_NULLABLE
+#endif
 
 /**
  * Library version, major part (matches Cargo.toml).
@@ -139,10 +149,10 @@ typedef struct fastgpt_stream fastgpt_stream;
  * It may call any fastgpt_ function, including fastgpt_client_free on the running call's
  * client and fastgpt_cancel_token_cancel.
  */
-typedef int32_t (*fastgpt_stream_callback)(void *user_data,
-                                           const char *event,
-                                           const char *data,
-                                           const char *text);
+typedef int32_t (*fastgpt_stream_callback)(void *FASTGPT_NULLABLE user_data,
+                                           const char *FASTGPT_NONNULL event,
+                                           const char *FASTGPT_NONNULL data,
+                                           const char *FASTGPT_NULLABLE text);
 
 #ifdef __cplusplus
 extern "C" {
@@ -176,10 +186,10 @@ extern "C" {
  * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
-int32_t fastgpt_create_chat_completion(const struct fastgpt_client *client,
-                                       const char *request_json,
-                                       const struct fastgpt_cancel_token *cancel,
-                                       char **out_json);
+int32_t fastgpt_create_chat_completion(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                       const char *FASTGPT_NONNULL request_json,
+                                       const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                       char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 /**
  * Lists chat histories of an app (`POST /api/core/chat/history/getHistories`, legacy
@@ -205,13 +215,13 @@ int32_t fastgpt_create_chat_completion(const struct fastgpt_client *client,
  * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
-int32_t fastgpt_get_chat_histories(const struct fastgpt_client *client,
-                                   const char *app_id,
+int32_t fastgpt_get_chat_histories(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                   const char *FASTGPT_NONNULL app_id,
                                    int32_t offset,
                                    int32_t page_size,
-                                   const char *source,
-                                   const struct fastgpt_cancel_token *cancel,
-                                   char **out_json);
+                                   const char *FASTGPT_NULLABLE source,
+                                   const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                   char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 /**
  * Gets a chat's initial state: title, variables and app configuration
@@ -233,11 +243,11 @@ int32_t fastgpt_get_chat_histories(const struct fastgpt_client *client,
  * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
-int32_t fastgpt_get_chat_init(const struct fastgpt_client *client,
-                              const char *app_id,
-                              const char *chat_id,
-                              const struct fastgpt_cancel_token *cancel,
-                              char **out_json);
+int32_t fastgpt_get_chat_init(const struct fastgpt_client *FASTGPT_NONNULL client,
+                              const char *FASTGPT_NONNULL app_id,
+                              const char *FASTGPT_NONNULL chat_id,
+                              const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                              char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 /**
  * Lists the records (messages) of a chat, each page in chronological order, `offset` 0
@@ -263,14 +273,14 @@ int32_t fastgpt_get_chat_init(const struct fastgpt_client *client,
  * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
-int32_t fastgpt_get_chat_records(const struct fastgpt_client *client,
-                                 const char *app_id,
-                                 const char *chat_id,
+int32_t fastgpt_get_chat_records(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                 const char *FASTGPT_NONNULL app_id,
+                                 const char *FASTGPT_NONNULL chat_id,
                                  int32_t offset,
                                  int32_t page_size,
                                  int32_t load_custom_feedbacks,
-                                 const struct fastgpt_cancel_token *cancel,
-                                 char **out_json);
+                                 const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                 char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 /**
  * Gets the workflow node responses of one AI record (`GET
@@ -293,12 +303,12 @@ int32_t fastgpt_get_chat_records(const struct fastgpt_client *client,
  * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
-int32_t fastgpt_get_record_detail(const struct fastgpt_client *client,
-                                  const char *app_id,
-                                  const char *chat_id,
-                                  const char *data_id,
-                                  const struct fastgpt_cancel_token *cancel,
-                                  char **out_json);
+int32_t fastgpt_get_record_detail(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                  const char *FASTGPT_NONNULL app_id,
+                                  const char *FASTGPT_NONNULL chat_id,
+                                  const char *FASTGPT_NONNULL data_id,
+                                  const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                  char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 /**
  * Renames and/or pins a chat (`PUT /api/core/chat/history/updateHistory`, legacy
@@ -324,13 +334,13 @@ int32_t fastgpt_get_record_detail(const struct fastgpt_client *client,
  * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
-int32_t fastgpt_update_chat_history(const struct fastgpt_client *client,
-                                    const char *app_id,
-                                    const char *chat_id,
-                                    const char *custom_title,
+int32_t fastgpt_update_chat_history(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                    const char *FASTGPT_NONNULL app_id,
+                                    const char *FASTGPT_NONNULL chat_id,
+                                    const char *FASTGPT_NULLABLE custom_title,
                                     int32_t top,
-                                    const struct fastgpt_cancel_token *cancel,
-                                    char **out_json);
+                                    const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                    char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 /**
  * Deletes a chat (`DELETE /api/core/chat/history/delHistory?appId&chatId`, legacy
@@ -352,11 +362,11 @@ int32_t fastgpt_update_chat_history(const struct fastgpt_client *client,
  * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
-int32_t fastgpt_delete_chat_history(const struct fastgpt_client *client,
-                                    const char *app_id,
-                                    const char *chat_id,
-                                    const struct fastgpt_cancel_token *cancel,
-                                    char **out_json);
+int32_t fastgpt_delete_chat_history(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                    const char *FASTGPT_NONNULL app_id,
+                                    const char *FASTGPT_NONNULL chat_id,
+                                    const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                    char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 /**
  * Deletes every API-created chat of an app (`DELETE
@@ -377,10 +387,10 @@ int32_t fastgpt_delete_chat_history(const struct fastgpt_client *client,
  * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
-int32_t fastgpt_clear_chat_histories(const struct fastgpt_client *client,
-                                     const char *app_id,
-                                     const struct fastgpt_cancel_token *cancel,
-                                     char **out_json);
+int32_t fastgpt_clear_chat_histories(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                     const char *FASTGPT_NONNULL app_id,
+                                     const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                     char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 /**
  * Deletes one record of a chat (`DELETE
@@ -403,12 +413,12 @@ int32_t fastgpt_clear_chat_histories(const struct fastgpt_client *client,
  * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
-int32_t fastgpt_delete_chat_record(const struct fastgpt_client *client,
-                                   const char *app_id,
-                                   const char *chat_id,
-                                   const char *content_id,
-                                   const struct fastgpt_cancel_token *cancel,
-                                   char **out_json);
+int32_t fastgpt_delete_chat_record(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                   const char *FASTGPT_NONNULL app_id,
+                                   const char *FASTGPT_NONNULL chat_id,
+                                   const char *FASTGPT_NONNULL content_id,
+                                   const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                   char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 /**
  * Sets the user feedback of an AI record (`POST
@@ -435,14 +445,14 @@ int32_t fastgpt_delete_chat_record(const struct fastgpt_client *client,
  * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
-int32_t fastgpt_send_feedback(const struct fastgpt_client *client,
-                              const char *app_id,
-                              const char *chat_id,
-                              const char *data_id,
-                              const char *user_good_feedback,
-                              const char *user_bad_feedback,
-                              const struct fastgpt_cancel_token *cancel,
-                              char **out_json);
+int32_t fastgpt_send_feedback(const struct fastgpt_client *FASTGPT_NONNULL client,
+                              const char *FASTGPT_NONNULL app_id,
+                              const char *FASTGPT_NONNULL chat_id,
+                              const char *FASTGPT_NONNULL data_id,
+                              const char *FASTGPT_NULLABLE user_good_feedback,
+                              const char *FASTGPT_NULLABLE user_bad_feedback,
+                              const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                              char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 /**
  * Asks for suggested follow-up questions (`POST /api/core/ai/agent/v2/createQuestionGuide`).
@@ -467,12 +477,12 @@ int32_t fastgpt_send_feedback(const struct fastgpt_client *client,
  * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
-int32_t fastgpt_get_suggested_questions(const struct fastgpt_client *client,
-                                        const char *app_id,
-                                        const char *chat_id,
-                                        const char *question_guide_json,
-                                        const struct fastgpt_cancel_token *cancel,
-                                        char **out_json);
+int32_t fastgpt_get_suggested_questions(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                        const char *FASTGPT_NONNULL app_id,
+                                        const char *FASTGPT_NONNULL chat_id,
+                                        const char *FASTGPT_NULLABLE question_guide_json,
+                                        const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                        char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 /**
  * Gets an app's usage chart data (`POST /api/proApi/core/app/logs/getChartData`,
@@ -499,13 +509,13 @@ int32_t fastgpt_get_suggested_questions(const struct fastgpt_client *client,
  * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
-int32_t fastgpt_get_app_logs_chart(const struct fastgpt_client *client,
-                                   const char *app_id,
-                                   const char *date_start,
-                                   const char *date_end,
-                                   const char *options_json,
-                                   const struct fastgpt_cancel_token *cancel,
-                                   char **out_json);
+int32_t fastgpt_get_app_logs_chart(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                   const char *FASTGPT_NONNULL app_id,
+                                   const char *FASTGPT_NONNULL date_start,
+                                   const char *FASTGPT_NONNULL date_end,
+                                   const char *FASTGPT_NULLABLE options_json,
+                                   const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                   char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 /**
  * Calls any other FastGPT endpoint.
@@ -534,13 +544,13 @@ int32_t fastgpt_get_app_logs_chart(const struct fastgpt_client *client,
  * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
-int32_t fastgpt_request(const struct fastgpt_client *client,
-                        const char *method,
-                        const char *path,
-                        const char *query_json,
-                        const char *body_json,
-                        const struct fastgpt_cancel_token *cancel,
-                        char **out_json);
+int32_t fastgpt_request(const struct fastgpt_client *FASTGPT_NONNULL client,
+                        const char *FASTGPT_NONNULL method,
+                        const char *FASTGPT_NONNULL path,
+                        const char *FASTGPT_NULLABLE query_json,
+                        const char *FASTGPT_NULLABLE body_json,
+                        const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                        char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 /**
  * Creates a client with only `api_key` and `base_url` set (every other option at its
@@ -559,10 +569,10 @@ int32_t fastgpt_request(const struct fastgpt_client *client,
  * Errors: FASTGPT_E_INVALID_ARGUMENT (a NULL or invalid argument), FASTGPT_E_PANIC.
  * Since: 0.1.0
  */
-int32_t fastgpt_client_new(const char *api_key,
-                           const char *base_url,
-                           struct fastgpt_client **out_client,
-                           char **out_error);
+int32_t fastgpt_client_new(const char *FASTGPT_NONNULL api_key,
+                           const char *FASTGPT_NULLABLE base_url,
+                           struct fastgpt_client *FASTGPT_NULLABLE *FASTGPT_NONNULL out_client,
+                           char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_error);
 
 /**
  * Creates a client from a JSON object of options (unknown keys are an error).
@@ -587,9 +597,9 @@ int32_t fastgpt_client_new(const char *api_key,
  * value), FASTGPT_E_PANIC.
  * Since: 0.1.0
  */
-int32_t fastgpt_client_new_with_options(const char *options_json,
-                                        struct fastgpt_client **out_client,
-                                        char **out_error);
+int32_t fastgpt_client_new_with_options(const char *FASTGPT_NONNULL options_json,
+                                        struct fastgpt_client *FASTGPT_NULLABLE *FASTGPT_NONNULL out_client,
+                                        char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_error);
 
 /**
  * Gives up the caller's reference to a client. Calls still running on it (on other
@@ -604,7 +614,7 @@ int32_t fastgpt_client_new_with_options(const char *options_json,
  * Errors: none.
  * Since: 0.1.0
  */
-void fastgpt_client_free(struct fastgpt_client *client);
+void fastgpt_client_free(struct fastgpt_client *FASTGPT_NULLABLE client);
 
 /**
  * Creates a cancel token.
@@ -616,7 +626,7 @@ void fastgpt_client_free(struct fastgpt_client *client);
  * Errors: none (NULL only after an internal error).
  * Since: 0.1.0
  */
-struct fastgpt_cancel_token *fastgpt_cancel_token_new(void);
+struct fastgpt_cancel_token *FASTGPT_NULLABLE fastgpt_cancel_token_new(void);
 
 /**
  * Cancels the token for good: every call given it returns FASTGPT_E_CANCELLED within
@@ -631,7 +641,7 @@ struct fastgpt_cancel_token *fastgpt_cancel_token_new(void);
  * Ownership: the token stays the caller's.
  * Since: 0.1.0
  */
-void fastgpt_cancel_token_cancel(const struct fastgpt_cancel_token *token);
+void fastgpt_cancel_token_cancel(const struct fastgpt_cancel_token *FASTGPT_NULLABLE token);
 
 /**
  * Makes the token cancel itself `ms` milliseconds from now (a stored deadline; no thread
@@ -647,7 +657,7 @@ void fastgpt_cancel_token_cancel(const struct fastgpt_cancel_token *token);
  * Ownership: the token stays the caller's.
  * Since: 0.1.0
  */
-void fastgpt_cancel_token_cancel_after(const struct fastgpt_cancel_token *token,
+void fastgpt_cancel_token_cancel_after(const struct fastgpt_cancel_token *FASTGPT_NULLABLE token,
                                        int32_t ms);
 
 /**
@@ -662,7 +672,7 @@ void fastgpt_cancel_token_cancel_after(const struct fastgpt_cancel_token *token,
  * Ownership: releases the caller's reference; the token must not be used afterwards.
  * Since: 0.1.0
  */
-void fastgpt_cancel_token_free(struct fastgpt_cancel_token *token);
+void fastgpt_cancel_token_free(struct fastgpt_cancel_token *FASTGPT_NULLABLE token);
 
 /**
  * Frees a string returned by the library through a `char **` (response JSON, error JSON).
@@ -675,7 +685,7 @@ void fastgpt_cancel_token_free(struct fastgpt_cancel_token *token);
  * Errors: none; passing any other pointer is undefined behaviour.
  * Since: 0.1.0
  */
-void fastgpt_string_free(char *s);
+void fastgpt_string_free(char *FASTGPT_NULLABLE s);
 
 /**
  * The static name of a status code ("FASTGPT_OK", "FASTGPT_E_API", ...), or "unknown"
@@ -688,7 +698,7 @@ void fastgpt_string_free(char *s);
  * Ownership: static; never freed.
  * Since: 0.1.0
  */
-const char *fastgpt_status_str(int32_t code);
+const char *FASTGPT_NONNULL fastgpt_status_str(int32_t code);
 
 /**
  * The library version, exactly "MAJOR.MINOR.PATCH" (optionally followed by
@@ -700,7 +710,7 @@ const char *fastgpt_status_str(int32_t code);
  * Ownership: static; never freed.
  * Since: 0.1.0
  */
-const char *fastgpt_version(void);
+const char *FASTGPT_NONNULL fastgpt_version(void);
 
 /**
  * The library version as MAJOR*1000000 + MINOR*1000 + PATCH.
@@ -742,12 +752,12 @@ int32_t fastgpt_version_number(void);
  * the callback; *out_json is the caller's, freed with fastgpt_string_free.
  * Since: 0.1.0
  */
-int32_t fastgpt_create_chat_completion_stream(const struct fastgpt_client *client,
-                                              const char *request_json,
-                                              fastgpt_stream_callback callback,
-                                              void *user_data,
-                                              const struct fastgpt_cancel_token *cancel,
-                                              char **out_json);
+int32_t fastgpt_create_chat_completion_stream(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                              const char *FASTGPT_NONNULL request_json,
+                                              fastgpt_stream_callback FASTGPT_NULLABLE callback,
+                                              void *FASTGPT_NULLABLE user_data,
+                                              const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                              char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 /**
  * Opens a streaming completion for reading with fastgpt_stream_next. Sends the request,
@@ -769,11 +779,11 @@ int32_t fastgpt_create_chat_completion_stream(const struct fastgpt_client *clien
  * Threading: blocks the calling thread until the response head is classified; any thread.
  * Since: 0.1.0
  */
-int32_t fastgpt_stream_open(const struct fastgpt_client *client,
-                            const char *request_json,
-                            const struct fastgpt_cancel_token *cancel,
-                            struct fastgpt_stream **out_stream,
-                            char **out_error);
+int32_t fastgpt_stream_open(const struct fastgpt_client *FASTGPT_NONNULL client,
+                            const char *FASTGPT_NONNULL request_json,
+                            const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                            struct fastgpt_stream *FASTGPT_NULLABLE *FASTGPT_NONNULL out_stream,
+                            char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_error);
 
 /**
  * Reads the next event of an open stream, blocking until it has arrived.
@@ -798,11 +808,11 @@ int32_t fastgpt_stream_open(const struct fastgpt_client *client,
  * caller's, freed with fastgpt_string_free.
  * Since: 0.1.0
  */
-int32_t fastgpt_stream_next(struct fastgpt_stream *stream,
-                            const char **out_event,
-                            const char **out_data,
-                            const char **out_text,
-                            char **out_error);
+int32_t fastgpt_stream_next(struct fastgpt_stream *FASTGPT_NONNULL stream,
+                            const char *FASTGPT_NULLABLE *FASTGPT_NONNULL out_event,
+                            const char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_data,
+                            const char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_text,
+                            char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_error);
 
 /**
  * The result accumulated so far, in the shape of the callback form's result.
@@ -817,8 +827,8 @@ int32_t fastgpt_stream_next(struct fastgpt_stream *stream,
  * Ownership: *out_json is the caller's, freed with fastgpt_string_free.
  * Since: 0.1.0
  */
-int32_t fastgpt_stream_result(struct fastgpt_stream *stream,
-                              char **out_json);
+int32_t fastgpt_stream_result(struct fastgpt_stream *FASTGPT_NONNULL stream,
+                              char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 /**
  * Closes a stream (dropping its connection) and releases its references to the client
@@ -832,7 +842,7 @@ int32_t fastgpt_stream_result(struct fastgpt_stream *stream,
  * Ownership: the stream must not be used afterwards; freeing it twice is undefined behaviour.
  * Since: 0.1.0
  */
-void fastgpt_stream_free(struct fastgpt_stream *stream);
+void fastgpt_stream_free(struct fastgpt_stream *FASTGPT_NULLABLE stream);
 
 /**
  * Uploads the file at `file_path` to FastGPT's chat storage and returns a reference for an
@@ -867,12 +877,12 @@ void fastgpt_stream_free(struct fastgpt_stream *stream);
  * caller's, freed with fastgpt_string_free.
  * Since: 0.1.0
  */
-int32_t fastgpt_upload_chat_file(const struct fastgpt_client *client,
-                                 const char *app_id,
-                                 const char *chat_id,
-                                 const char *file_path,
-                                 const struct fastgpt_cancel_token *cancel,
-                                 char **out_json);
+int32_t fastgpt_upload_chat_file(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                 const char *FASTGPT_NONNULL app_id,
+                                 const char *FASTGPT_NONNULL chat_id,
+                                 const char *FASTGPT_NONNULL file_path,
+                                 const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                 char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 /**
  * Uploads `data_len` bytes at `data` as `file_name` to FastGPT's chat storage; otherwise
@@ -895,18 +905,23 @@ int32_t fastgpt_upload_chat_file(const struct fastgpt_client *client,
  * caller's, freed with fastgpt_string_free.
  * Since: 0.1.0
  */
-int32_t fastgpt_upload_chat_bytes(const struct fastgpt_client *client,
-                                  const char *app_id,
-                                  const char *chat_id,
-                                  const char *file_name,
-                                  const char *content_type,
-                                  const void *data,
+int32_t fastgpt_upload_chat_bytes(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                  const char *FASTGPT_NONNULL app_id,
+                                  const char *FASTGPT_NONNULL chat_id,
+                                  const char *FASTGPT_NONNULL file_name,
+                                  const char *FASTGPT_NULLABLE content_type,
+                                  const void *FASTGPT_NULLABLE data,
                                   size_t data_len,
-                                  const struct fastgpt_cancel_token *cancel,
-                                  char **out_json);
+                                  const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                  char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus
 
 #endif  /* FASTGPT_H */
+
+#if defined(__clang__) && defined(FASTGPT_NULLABILITY_PUSHED)
+#pragma clang diagnostic pop
+#undef FASTGPT_NULLABILITY_PUSHED
+#endif

@@ -13,7 +13,111 @@ fn generate() -> String {
         .generate()
         .expect("cbindgen generates the header")
         .write(&mut out);
-    String::from_utf8(out).unwrap()
+    annotate_nullability(&String::from_utf8(out).unwrap())
+}
+
+/// Marks every pointer of every declaration FASTGPT_NONNULL or FASTGPT_NULLABLE (§10):
+/// a parameter documented "required" is non-null, any other may be NULL; the pointer an
+/// out-parameter points to may be NULL; returned pointers are non-null when the docs say
+/// "never NULL". cbindgen cannot annotate raw pointers, and a Rust reference would make a
+/// NULL from C undefined behaviour, so the docs are the source.
+fn annotate_nullability(header: &str) -> String {
+    let mut out = String::with_capacity(header.len() + 4096);
+    let mut doc = String::new();
+    let mut in_doc = false;
+    let mut decl: Option<String> = None;
+    for line in header.split_inclusive('\n') {
+        if let Some(d) = &mut decl {
+            d.push_str(line);
+            if line.trim_end().ends_with(';') {
+                out.push_str(&annotate_declaration(d, &doc));
+                decl = None;
+                doc.clear();
+            }
+            continue;
+        }
+        let t = line.trim_start();
+        if t.starts_with("/**") {
+            in_doc = true;
+            doc.clear();
+        }
+        if in_doc {
+            doc.push_str(line);
+            if t.contains("*/") {
+                in_doc = false;
+            }
+            out.push_str(line);
+            continue;
+        }
+        let starts_like_code = t.starts_with(|c: char| c.is_ascii_alphabetic());
+        let is_decl = starts_like_code && line.contains('(') && (t.starts_with("typedef int32_t (*") || !t.starts_with("typedef"));
+        if is_decl {
+            if line.trim_end().ends_with(';') {
+                out.push_str(&annotate_declaration(line, &doc));
+                doc.clear();
+            } else {
+                decl = Some(line.to_string());
+            }
+            continue;
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+fn annotate_declaration(decl: &str, doc: &str) -> String {
+    let (head, rest) = decl.split_once('(').expect("a declaration has parameters");
+    // The callback typedef: `typedef int32_t (*name)(params);`
+    let (head, rest) = if head.trim_end().ends_with("typedef int32_t") {
+        let (name, params) = rest.split_once('(').expect("callback parameters");
+        (format!("{head}({name}"), params.to_string())
+    } else {
+        (head.to_string(), rest.to_string())
+    };
+    let is_callback = head.contains("fastgpt_stream_callback");
+    let required = |name: &str| -> bool {
+        if is_callback {
+            return matches!(name, "event" | "data");
+        }
+        doc.lines().any(|l| {
+            let l = l.trim_start().trim_start_matches('*').trim();
+            l.strip_prefix("@param ")
+                .and_then(|r| r.strip_prefix(name))
+                .is_some_and(|r| r.starts_with(' ') && r.trim_start().starts_with("required"))
+        })
+    };
+    // The return pointer.
+    let head = match head.rfind('*') {
+        Some(i) if !head.contains("typedef") => {
+            let mark = if doc.contains("never NULL") { "FASTGPT_NONNULL" } else { "FASTGPT_NULLABLE" };
+            format!("{}*{mark} {}", &head[..i], head[i + 1..].trim_start())
+        }
+        _ => head,
+    };
+    let (params, tail) = rest.rsplit_once(')').expect("closing parenthesis");
+    let params: Vec<String> = params
+        .split(',')
+        .map(|p| {
+            let Some(star) = p.rfind('*') else {
+                // A function-pointer typedef is a pointer too.
+                if let Some((ty, name)) = p.trim_end().rsplit_once(' ').filter(|(ty, _)| ty.trim_end().ends_with("fastgpt_stream_callback")) {
+                    let mark = if required(name.trim()) { "FASTGPT_NONNULL" } else { "FASTGPT_NULLABLE" };
+                    return format!("{ty} {mark} {name}");
+                }
+                return p.to_string();
+            };
+            let name = p[star + 1..].trim();
+            let outer = if required(name) { "FASTGPT_NONNULL" } else { "FASTGPT_NULLABLE" };
+            let before = &p[..star];
+            if let Some(inner) = before.rfind('*') {
+                // An out-parameter: what it points to may be NULL.
+                format!("{}*FASTGPT_NULLABLE *{outer} {name}", &before[..inner])
+            } else {
+                format!("{before}*{outer} {name}")
+            }
+        })
+        .collect();
+    format!("{head}({}){tail}", params.join(","))
 }
 
 #[test]

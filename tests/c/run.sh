@@ -78,8 +78,9 @@ LIBS=("$LIB" -lpthread -ldl -lm)
 echo "== header: C++17 and C99 standalone"
 HDR="$OUT/header"
 mkdir -p "$HDR"
-printf '#include "fastgpt.h"\nint fastgpt_header_check_dummy;\n' >"$HDR/h.cpp"
-printf '#include "fastgpt.h"\nint fastgpt_header_check_dummy;\n' >"$HDR/h.c"
+# Included twice: the include guard and the nullability pragmas must hold.
+printf '#include "fastgpt.h"\n#include "fastgpt.h"\nint fastgpt_header_check_dummy;\n' >"$HDR/h.cpp"
+printf '#include "fastgpt.h"\n#include "fastgpt.h"\nint fastgpt_header_check_dummy;\n' >"$HDR/h.c"
 if "$CXX" -x c++ -std=c++17 -Wall -Wextra -Werror -pedantic -fsyntax-only -I"$ROOT/include" "$HDR/h.cpp"; then
     echo "PASS header-c++17"
     TOTAL_PASS=$((TOTAL_PASS + 1))
@@ -93,6 +94,20 @@ if "$CC" -std=c99 -Wall -Wextra -Werror -pedantic -fsyntax-only -I"$ROOT/include
 else
     echo "FAIL header-c99"
     TOTAL_FAIL=$((TOTAL_FAIL + 1))
+fi
+
+# Under Clang the header carries _Nonnull/_Nullable on every pointer (contract §10).
+if command -v clang >/dev/null 2>&1; then
+    if clang -std=c99 -Wall -Wextra -Werror -pedantic -Wnullability-completeness -fsyntax-only -I"$ROOT/include" "$HDR/h.c" &&
+       clang -x c++ -std=c++17 -Wall -Wextra -Werror -pedantic -Wnullability-completeness -fsyntax-only -I"$ROOT/include" "$HDR/h.cpp"; then
+        echo "PASS header-clang-nullability"
+        TOTAL_PASS=$((TOTAL_PASS + 1))
+    else
+        echo "FAIL header-clang-nullability"
+        TOTAL_FAIL=$((TOTAL_FAIL + 1))
+    fi
+else
+    echo "SKIP header-clang-nullability (clang is not installed)"
 fi
 
 start_server() {
