@@ -38,8 +38,28 @@ struct TypedDelta<'a> {
     reasoning_content: Option<Cow<'a, str>>,
 }
 
+/// The answer chunk FastGPT writes for a piece of text (E2/E3 `textAdaptGptResponse`),
+/// around the content string.
+const CHUNK_PREFIX: &str = r#"{"id":"","object":"","created":0,"model":"","choices":[{"delta":{"role":"assistant","content":""#;
+const CHUNK_SUFFIX: &str = r#""},"index":0,"finish_reason":null}]}"#;
+
+/// Reads a chunk of exactly FastGPT's text-chunk shape whose content needs no unescaping:
+/// then the payload is valid JSON and the content is the bytes between the two fixed parts.
+/// Anything else (other servers, escapes, stop chunks) goes to the full parser. This skips
+/// a general JSON parse for nearly every event of a real stream.
+fn parse_plain_text_chunk(payload: &str) -> Option<AnswerChunk<'_>> {
+    let content = payload.strip_prefix(CHUNK_PREFIX)?.strip_suffix(CHUNK_SUFFIX)?;
+    if content.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        return None;
+    }
+    Some(AnswerChunk { content: Some(Cow::Borrowed(content)), reasoning: None, finish_reason: None })
+}
+
 /// Parses an answer chunk; `None` when the payload is not a JSON object.
 pub fn parse_answer_chunk(payload: &str) -> Option<AnswerChunk<'_>> {
+    if let Some(chunk) = parse_plain_text_chunk(payload) {
+        return Some(chunk);
+    }
     if !payload.trim_start().starts_with('{') {
         return None;
     }
@@ -311,6 +331,34 @@ mod tests {
         assert!(parse_answer_chunk("{bad").is_none());
         let esc = parse_answer_chunk(r#"{"choices":[{"delta":{"content":"a\nb\u0000"}}]}"#).unwrap();
         assert_eq!(esc.content.as_deref(), Some("a\nb\0"));
+    }
+
+    /// The shortcut for FastGPT's own text chunks agrees with the full parser.
+    #[test]
+    fn plain_text_chunks_parse_like_any_other() {
+        let full = |p: &str| -> Option<(Option<String>, Option<String>, Option<String>)> {
+            let v: Value = serde_json::from_str(p).ok()?;
+            let c = &v["choices"][0];
+            let s = |x: &Value| x.as_str().map(str::to_string);
+            Some((s(&c["delta"]["content"]), s(&c["delta"]["reasoning_content"]), s(&c["finish_reason"])))
+        };
+        for content in ["", "FastGPT", " 😀 中文", r"tab\there", r#"quote\"x"#, r"back\\slash", r"\u0000", r"a\nb", "\u{7f}", "raw\u{1}control"] {
+            let payload = format!("{CHUNK_PREFIX}{}{CHUNK_SUFFIX}", content);
+            let fast = parse_plain_text_chunk(&payload);
+            let got = parse_answer_chunk(&payload).map(|c| {
+                (c.content.map(|x| x.into_owned()), c.reasoning.map(|x| x.into_owned()), c.finish_reason.map(|x| x.into_owned()))
+            });
+            assert_eq!(got, full(&payload), "{payload}");
+            // Escapes, quotes and control characters are never taken by the shortcut.
+            if content.contains(['"', '\\']) || content.chars().any(|c| (c as u32) < 0x20) {
+                assert!(fast.is_none(), "{payload}");
+            } else {
+                assert!(fast.is_some(), "{payload}");
+            }
+        }
+        // A template with something after it is not the template.
+        assert!(parse_plain_text_chunk(&format!("{CHUNK_PREFIX}x{CHUNK_SUFFIX} ")).is_none());
+        assert!(parse_plain_text_chunk(&format!("{CHUNK_PREFIX}x\"{CHUNK_SUFFIX}")).is_none());
     }
 
     #[test]

@@ -18,30 +18,43 @@ use std::ffi::CStr;
 pub struct Malformed(pub String);
 
 /// A NUL-terminated UTF-8 buffer that is reused from event to event.
+///
+/// Invariant: the bytes are valid UTF-8 without NUL, followed by one NUL (or the buffer is
+/// empty). Every way in (`set_str`, and the decoder's validated lines) keeps it, which
+/// lets the accessors skip re-checking on the hot path.
 #[derive(Debug, Default)]
 pub struct CBuf(Vec<u8>);
 
 impl CBuf {
-    fn set(&mut self, bytes: &[u8]) {
+    pub fn set_str(&mut self, s: &str) {
+        debug_assert!(!s.contains('\0'));
         self.0.clear();
-        self.0.extend_from_slice(bytes);
+        self.0.extend_from_slice(s.as_bytes());
         self.0.push(0);
     }
 
-    pub fn set_str(&mut self, s: &str) {
-        self.set(s.as_bytes());
+    /// Takes `bytes`, already checked to be UTF-8 without NUL, and leaves the previous
+    /// buffer (cleared) in its place: no copy.
+    fn take_checked(&mut self, bytes: &mut Vec<u8>) {
+        std::mem::swap(&mut self.0, bytes);
+        bytes.clear();
+        self.0.push(0);
     }
 
     pub fn as_str(&self) -> &str {
         match self.0.split_last() {
-            // SAFETY-free: the buffer only ever receives validated UTF-8 plus one NUL.
-            Some((_, body)) => std::str::from_utf8(body).unwrap_or(""),
+            // SAFETY: by the invariant, everything before the final NUL is valid UTF-8.
+            Some((_, body)) => unsafe { std::str::from_utf8_unchecked(body) },
             None => "",
         }
     }
 
     pub fn as_cstr(&self) -> &CStr {
-        CStr::from_bytes_with_nul(&self.0).unwrap_or(c"")
+        if self.0.is_empty() {
+            return c"";
+        }
+        // SAFETY: by the invariant, the buffer ends with its only NUL.
+        unsafe { CStr::from_bytes_with_nul_unchecked(&self.0) }
     }
 }
 
@@ -130,7 +143,7 @@ impl Decoder {
             }
             let rest = &self.buf[self.pos..];
             let skip = self.searched.saturating_sub(self.pos);
-            let Some(end) = rest[skip..].iter().position(|&b| b == b'\n' || b == b'\r').map(|i| i + skip) else {
+            let Some(end) = memchr::memchr2(b'\n', b'\r', &rest[skip..]).map(|i| i + skip) else {
                 if self.event_bytes + rest.len() > self.max_event_bytes {
                     return Err(self.too_big());
                 }
@@ -168,7 +181,7 @@ impl Decoder {
 
     fn field(&mut self, start: usize, end: usize) -> Result<(), Malformed> {
         let line = &self.buf[start..end];
-        if line.contains(&0) {
+        if memchr::memchr(0, line).is_some() {
             return Err(Malformed("an SSE line contains a NUL byte".into()));
         }
         if std::str::from_utf8(line).is_err() {
@@ -206,10 +219,11 @@ impl Decoder {
     fn dispatch(&mut self) -> bool {
         let had_data = self.has_data;
         if had_data {
-            self.out_data.set(&self.data);
+            // Lines were checked to be UTF-8 without NUL, so the buffers can be handed over.
+            self.out_data.take_checked(&mut self.data);
             self.out_has_name = self.has_name && !self.name.is_empty();
             if self.out_has_name {
-                self.out_name.set(&self.name);
+                self.out_name.take_checked(&mut self.name);
             }
         }
         self.data.clear();

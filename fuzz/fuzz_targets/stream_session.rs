@@ -36,6 +36,12 @@ fn run(data: &[u8], step: usize, max_event: usize, max_result: usize) -> (Vec<(S
                     assert!(!v.as_str().contains('\0'));
                     assert_eq!(v.as_cstr().to_bytes(), v.as_str().as_bytes());
                 }
+                // The text agrees with a general JSON parse of the data (this checks the
+                // shortcut for FastGPT's own chunk shape against the full parser).
+                if let (Some(t), Ok(v)) = (e.text, serde_json::from_str::<serde_json::Value>(e.data.as_str())) {
+                    let want = v["choices"][0]["delta"]["content"].as_str().unwrap_or("").replace('\0', "\u{FFFD}");
+                    assert_eq!(t.as_str(), want);
+                }
                 events.push((e.name.as_str().to_string(), e.data.as_str().to_string(), e.text.map(|t| t.as_str().to_string())));
             }
             Ok(None) => {
