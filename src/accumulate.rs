@@ -2,9 +2,9 @@
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 /// What an `answer`/`fastAnswer` chunk carries.
 #[derive(Debug, Default, PartialEq)]
@@ -266,32 +266,57 @@ impl Accumulator {
         }
     }
 
-    /// The §6 result object.
-    pub fn to_value(&self) -> Value {
-        let raw = |r: &Option<Box<RawValue>>| {
-            r.as_ref().and_then(|r| serde_json::from_str::<Value>(r.get()).ok()).unwrap_or(Value::Null)
-        };
+    /// The §6 result as JSON text, serialised straight from the accumulated state (no copy
+    /// of the answer; payloads kept as received, large numbers included).
+    pub fn to_json(&self) -> String {
         let flow = match (&self.flow_responses, self.node_responses.is_empty()) {
-            (Some(v), _) => v.clone(),
-            (None, false) => Value::Array(
-                self.node_responses.iter().filter_map(|r| serde_json::from_str(r.get()).ok()).collect(),
-            ),
-            (None, true) => Value::Null,
+            (Some(v), _) => Flow::Whole(v),
+            (None, false) => Flow::Nodes(&self.node_responses),
+            (None, true) => Flow::None,
         };
-        json!({
-            "answer": self.answer,
-            "reasoning": self.reasoning,
-            "finish_reason": self.finish_reason,
-            "done": self.done,
-            "event_count": self.event_count,
-            "interactive": raw(&self.interactive),
-            "variables": raw(&self.variables),
-            "flow_responses": flow,
-            "tool_calls": self.tools.iter().cloned().map(Value::Object).collect::<Vec<_>>(),
-            "chat_id": self.chat_id,
-            "response_chat_item_id": self.response_chat_item_id,
-        })
+        let view = ResultView {
+            answer: &self.answer,
+            reasoning: &self.reasoning,
+            finish_reason: self.finish_reason.as_deref(),
+            done: self.done,
+            event_count: self.event_count,
+            interactive: self.interactive.as_deref(),
+            variables: self.variables.as_deref(),
+            flow_responses: flow,
+            tool_calls: &self.tools,
+            chat_id: self.chat_id.as_deref(),
+            response_chat_item_id: &self.response_chat_item_id,
+        };
+        serde_json::to_string(&view).expect("the result serialises")
     }
+
+    /// The §6 result as a value (for an error's `partial`).
+    pub fn to_value(&self) -> Value {
+        serde_json::from_str(&self.to_json()).unwrap_or(Value::Null)
+    }
+}
+
+#[derive(Serialize)]
+struct ResultView<'a> {
+    answer: &'a str,
+    reasoning: &'a str,
+    finish_reason: Option<&'a str>,
+    done: bool,
+    event_count: u64,
+    interactive: Option<&'a RawValue>,
+    variables: Option<&'a RawValue>,
+    flow_responses: Flow<'a>,
+    tool_calls: &'a [Map<String, Value>],
+    chat_id: Option<&'a str>,
+    response_chat_item_id: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Flow<'a> {
+    Whole(&'a Value),
+    Nodes(&'a [Box<RawValue>]),
+    None,
 }
 
 /// `{"0":a,"1":b}` becomes `[a,b]`; anything else is kept.
@@ -308,6 +333,7 @@ fn numbered_object_to_array(v: Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn acc() -> Accumulator {
         Accumulator::new(Some("c1".into()), "rid".into(), 1 << 20)

@@ -316,7 +316,7 @@ impl Client {
                         return Err(session.annotate(e));
                     }
                 }
-                Ok(None) => return Ok(session.result().to_string()),
+                Ok(None) => return Ok(session.result_json()),
                 Err(e) => return Err(e),
             }
         }

@@ -101,6 +101,11 @@ impl StreamSession {
         self.acc.to_value()
     }
 
+    /// The same as JSON text, without an intermediate value.
+    pub fn result_json(&self) -> String {
+        self.acc.to_json()
+    }
+
     /// The next event; `Ok(None)` once the stream finished cleanly. The end is sticky: later
     /// calls return the same outcome without I/O.
     pub fn next_event(&mut self) -> Result<Option<EventView<'_>>, Error> {

@@ -257,7 +257,7 @@ pub unsafe extern "C" fn fastgpt_stream_result(stream: *mut fastgpt_stream, out_
             let Some(s) = (stream as *const PullStream).as_ref() else {
                 return Err(Error::invalid("stream must not be NULL"));
             };
-            Ok(s.session.result().to_string())
+            Ok(s.session.result_json())
         })
     }
 }
