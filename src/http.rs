@@ -321,22 +321,14 @@ impl Http {
 
 /// Reads up to `limit` bytes; false when the body is longer.
 fn read_limited(r: &mut impl Read, out: &mut Vec<u8>, limit: usize) -> Result<bool, ureq::Error> {
-    let mut chunk = [0u8; 16 * 1024];
-    loop {
-        let n = r.read(&mut chunk).map_err(ureq::Error::from)?;
-        if n == 0 {
-            return Ok(true);
-        }
-        if out.len() + n > limit {
-            return Ok(false);
-        }
-        out.extend_from_slice(&chunk[..n]);
-    }
+    // One byte over the limit tells a body that is too long from one that fits exactly.
+    r.take(limit as u64 + 1).read_to_end(out).map_err(ureq::Error::from)?;
+    Ok(out.len() <= limit)
 }
 
 /// Reads until a non-whitespace byte (returned) or EOF (`None`); everything read is kept.
 fn peek_non_whitespace(r: &mut impl Read, out: &mut Vec<u8>) -> Result<Option<u8>, ureq::Error> {
-    let mut chunk = [0u8; 16 * 1024];
+    let mut chunk = vec![0u8; 16 * 1024];
     loop {
         let n = r.read(&mut chunk).map_err(ureq::Error::from)?;
         if n == 0 {
