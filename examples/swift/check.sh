@@ -58,7 +58,8 @@ head -n 1 "$HERE/Package.swift" | grep -qE '^// swift-tools-version: ?5\.7' && o
 [[ "$pkg" =~ \.target\(\ ?name:\ \"FastGPT\",\ dependencies:\ \[\"CFastGPT\"\] ]] && ok "target FastGPT depends on CFastGPT" || bad "Package.swift: target FastGPT does not depend on CFastGPT"
 
 # 4. Every C function is called from the Swift sources (comments stripped).
-mapfile -t funcs < <(grep -E '^[A-Za-z_][A-Za-z0-9_ ]*[ *]fastgpt_[a-z0-9_]+\(' "$HEADER" |
+# Declarations start a line with their return type (possibly "T *FASTGPT_NONNULL").
+mapfile -t funcs < <(grep -E '^[A-Za-z_][A-Za-z0-9_ *]*[ *]fastgpt_[a-z0-9_]+\(' "$HEADER" |
     sed -E 's/.*[ *](fastgpt_[a-z0-9_]+)\(.*/\1/' | sort -u)
 code="$(cat "$SWIFT_SRC"/*.swift | sed -E 's#//.*$##')"
 if [[ ${#funcs[@]} -lt 20 ]]; then
