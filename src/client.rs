@@ -294,7 +294,7 @@ impl Client {
         let mut attempts = 0;
         let acc = Accumulator::new(prepared.chat_id, prepared.response_chat_item_id, self.options().max_response_bytes);
         match self.http.send(&req, cancel, &mut attempts) {
-            Ok(Answer::Stream(open)) => Ok(StreamSession::new(open, cancel.cloned(), acc, self.options().max_event_bytes, self.secrets.clone())),
+            Ok(Answer::Stream(open)) => Ok(StreamSession::new(*open, cancel.cloned(), acc, self.options().max_event_bytes, self.secrets.clone())),
             Ok(Answer::Whole(_)) => unreachable!("a JSON answer to a stream request is never a success"),
             Err(mut e) => {
                 e.partial = Some(acc.to_value());

@@ -65,7 +65,7 @@ pub enum Answer {
     /// A body read whole and classified as success (the body text).
     Whole(String),
     /// A 2xx event stream, ready to be decoded.
-    Stream(OpenStream),
+    Stream(Box<OpenStream>),
 }
 
 /// A 2xx response about to be decoded as SSE.
@@ -108,7 +108,7 @@ impl Meta {
 /// The outcome of one attempt.
 enum Attempt {
     Whole { status: u16, location: Option<String>, body: Vec<u8> },
-    Stream(OpenStream),
+    Stream(Box<OpenStream>),
     /// No complete response.
     Failed { error: Error, connect_failure: bool, written: bool },
 }
@@ -302,7 +302,7 @@ impl Http {
                 Ok(Some(b'{')) => {}
                 Ok(_) => {
                     drop(guard);
-                    return Attempt::Stream(OpenStream { reader, peeked: body, ctx, meta: Meta::default() });
+                    return Attempt::Stream(Box::new(OpenStream { reader, peeked: body, ctx, meta: Meta::default() }));
                 }
                 Err(e) => return failed(&ctx, e),
             }
@@ -410,7 +410,7 @@ pub fn parse_retry_after(v: &str, now: SystemTime) -> Option<u64> {
 /// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), RFC 850 and asctime forms, as Unix seconds.
 fn parse_http_date(s: &str) -> Option<u64> {
     const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
-    let parts: Vec<&str> = s.split(|c: char| c == ' ' || c == ',' || c == '-').filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&str> = s.split([' ', ',', '-']).filter(|p| !p.is_empty()).collect();
     let month = |m: &str| MONTHS.iter().position(|x| m.eq_ignore_ascii_case(x)).map(|i| i as u64 + 1);
     let (day, mon, year, time) = match parts.as_slice() {
         [_, d, m, y, t, "GMT"] => (d.parse::<u64>().ok()?, month(m)?, y.parse::<u64>().ok()?, *t),

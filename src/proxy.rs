@@ -134,18 +134,18 @@ mod tests {
             move |n: &str| pairs.iter().find(|(k, _)| *k == n).map(|(_, v)| v.to_string())
         };
         let vars = env(&[("HTTPS_PROXY", "http://s:1"), ("http_proxy", "p:2"), ("NO_PROXY", "internal.example, .corp,[::1]")]);
-        assert_eq!(from_vars("https://cloud.fastgpt.cn", &vars).as_deref(), Some("http://s:1"));
-        assert_eq!(from_vars("http://h:3000", &vars).as_deref(), Some("http://p:2"));
-        assert_eq!(from_vars("http://internal.example:3000/api", &vars), None);
-        assert_eq!(from_vars("http://a.internal.example", &vars), None);
-        assert_eq!(from_vars("http://x.corp", &vars), None);
-        assert_eq!(from_vars("http://corp", &vars), None);
-        assert_eq!(from_vars("http://[::1]:3000", &vars), None);
-        assert_eq!(from_vars("http://notinternal.example", &vars).as_deref(), Some("http://p:2"));
+        assert_eq!(from_vars("https://cloud.fastgpt.cn", vars).as_deref(), Some("http://s:1"));
+        assert_eq!(from_vars("http://h:3000", vars).as_deref(), Some("http://p:2"));
+        assert_eq!(from_vars("http://internal.example:3000/api", vars), None);
+        assert_eq!(from_vars("http://a.internal.example", vars), None);
+        assert_eq!(from_vars("http://x.corp", vars), None);
+        assert_eq!(from_vars("http://corp", vars), None);
+        assert_eq!(from_vars("http://[::1]:3000", vars), None);
+        assert_eq!(from_vars("http://notinternal.example", vars).as_deref(), Some("http://p:2"));
         let all = env(&[("ALL_PROXY", "socks5://s:9"), ("no_proxy", "*")]);
-        assert_eq!(from_vars("http://h", &all), None);
+        assert_eq!(from_vars("http://h", all), None);
         let all = env(&[("ALL_PROXY", "socks5://s:9")]);
-        assert_eq!(from_vars("http://h", &all).as_deref(), Some("socks5://s:9"));
+        assert_eq!(from_vars("http://h", all).as_deref(), Some("socks5://s:9"));
         assert_eq!(from_vars("http://h", env(&[])), None);
     }
 }

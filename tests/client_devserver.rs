@@ -870,7 +870,7 @@ fn idle_timeout_or_reset_after_the_stream_finished_is_ok() {
         write_all(&mut s, SSE_HEAD);
         let body = sse_finished_body();
         let cut = body.find("data: [DONE]").unwrap();
-        write_all(&mut s, body[..cut].as_bytes());
+        write_all(&mut s, &body.as_bytes()[..cut]);
         thread::sleep(Duration::from_millis(100));
         reset(s);
     });

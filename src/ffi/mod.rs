@@ -8,6 +8,9 @@
 //!   `FASTGPT_E_INVALID_ARGUMENT` before any request is sent.
 
 #![allow(non_camel_case_types)]
+// The safety requirements of every exported function are its pointer rules, documented
+// once for all in the header's preamble and per parameter ("required"/"optional").
+#![allow(clippy::missing_safety_doc)]
 
 mod calls;
 mod handles;
