@@ -105,7 +105,8 @@ impl Meta {
     }
 }
 
-/// The outcome of one attempt.
+/// The outcome of one attempt (short-lived: built and matched once per attempt).
+#[allow(clippy::large_enum_variant)]
 enum Attempt {
     Whole { status: u16, location: Option<String>, body: Vec<u8> },
     Stream(Box<OpenStream>),
