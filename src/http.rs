@@ -110,8 +110,9 @@ impl Meta {
 enum Attempt {
     Whole { status: u16, location: Option<String>, body: Vec<u8> },
     Stream(Box<OpenStream>),
-    /// No complete response.
-    Failed { error: Error, connect_failure: bool, written: bool },
+    /// No complete response (or a body over the limit). `connect_failure`: the request was
+    /// not written whole, so the server cannot have acted on it.
+    Failed { error: Error, connect_failure: bool },
 }
 
 pub struct Http {
@@ -210,11 +211,16 @@ impl Http {
                         }
                     }
                 }
-                Attempt::Failed { error, connect_failure, written } => {
-                    let timeout_not_connect = error.status == FASTGPT_E_TIMEOUT && error.timeout != Some(TimeoutKind::Connect);
-                    let retryable = error.status != FASTGPT_E_CANCELLED
-                        && !timeout_not_connect
-                        && (connect_failure || (self.idempotent(req) && (written || error.status == FASTGPT_E_TRANSPORT)));
+                Attempt::Failed { error, connect_failure } => {
+                    // §7: a connect failure or connect timeout (nothing was sent) for every
+                    // call; a transport error after the request was written only where a
+                    // repeat cannot redo work. Never a cancellation, another timeout, or an
+                    // oversized body (the same answer would come again).
+                    let retryable = match error.status {
+                        FASTGPT_E_TRANSPORT => connect_failure || self.idempotent(req),
+                        FASTGPT_E_TIMEOUT => error.timeout == Some(TimeoutKind::Connect),
+                        _ => false,
+                    };
                     let e = self.finish(error, &meta, None);
                     (e, retryable, None)
                 }
@@ -282,7 +288,7 @@ impl Http {
         }
         let sent = match b.body(req.body.unwrap_or(&[])) {
             Ok(r) => self.agent.run(r),
-            Err(e) => return Attempt::Failed { error: Error::invalid(format!("cannot build request: {e}")), connect_failure: false, written: false },
+            Err(e) => return Attempt::Failed { error: Error::invalid(format!("cannot build request: {e}")), connect_failure: false },
         };
         let response = match sent {
             Ok(r) => r,
@@ -313,7 +319,6 @@ impl Http {
             Ok(false) => Attempt::Failed {
                 error: Error::new(FASTGPT_E_PROTOCOL, format!("response body is larger than max_response_bytes ({limit} bytes)")),
                 connect_failure: false,
-                written: true,
             },
             Err(e) => failed(&ctx, e),
         }
@@ -362,7 +367,7 @@ fn failed(ctx: &CallCtx, e: ureq::Error) -> Attempt {
     let written = ctx.request_written();
     if let Some(err) = interrupted_error(ctx) {
         let connect_failure = err.timeout == Some(TimeoutKind::Connect);
-        return Attempt::Failed { error: err, connect_failure, written };
+        return Attempt::Failed { error: err, connect_failure };
     }
     let (status, what) = match &e {
         ureq::Error::Protocol(_) | ureq::Error::BadUri(_) | ureq::Error::Http(_) => (FASTGPT_E_TRANSPORT, "malformed response"),
@@ -372,7 +377,7 @@ fn failed(ctx: &CallCtx, e: ureq::Error) -> Attempt {
         _ => (FASTGPT_E_TRANSPORT, "connection failure"),
     };
     let error = Error::new(status, format!("{what}: {e}"));
-    Attempt::Failed { error, connect_failure: !written, written }
+    Attempt::Failed { error, connect_failure: !written }
 }
 
 /// `retry_delay * 2^retry`, with jitter: a random point in the upper half of the step.

@@ -561,6 +561,22 @@ fn faulty(fault: &str, times: u32, extra: Value) -> (Client, String) {
     (client_with(o), key)
 }
 
+/// Answers that would come again are not retried, even on endpoints that may be repeated:
+/// a body over max_response_bytes, garbage with a 200, a 4xx (§7).
+#[test]
+fn oversized_or_malformed_answers_are_not_retried() {
+    for (fault, extra, status) in [
+        ("big-body:5000", json!({"max_response_bytes": 1000}), FASTGPT_E_PROTOCOL),
+        ("garbage-200", json!({}), FASTGPT_E_PROTOCOL),
+        ("status-plain:404", json!({}), FASTGPT_E_HTTP),
+    ] {
+        let (c, key) = faulty(fault, 5, extra);
+        let e = err_of(c.get_chat_init(APP, "c1", None));
+        assert_eq!((e.status, e.attempts), (status, 1), "{fault}: {}", e.to_json());
+        assert_eq!(count(&key), 1, "{fault}");
+    }
+}
+
 #[test]
 fn retry_attempt_counts() {
     // Retryable for every call: HTTP 429, envelope 429, non-envelope 503.
