@@ -87,9 +87,12 @@ impl Client {
             crate::client::post("/api/core/chat/file/presignChatFilePostUrl", Some("/api/core/chat/presignChatFilePostUrl"), &body),
             cancel,
         )?;
-        let presign = serde_json::from_str::<Envelope>(&envelope)
+        let mut presign = serde_json::from_str::<Envelope>(&envelope)
             .map_err(|e| Error::new(FASTGPT_E_PROTOCOL, format!("the presign answer's data is not a presigned POST or PUT: {e}")))?
             .data;
+        // Newer FastGPT builds its upload URL from FILE_DOMAIN or FE_DOMAIN; with neither set
+        // it is a path on FastGPT's own origin.
+        presign.url = storage_url(&presign.url, &self.options().base_url)?;
         if let Some(max) = presign.max_size {
             if data.len() as f64 > max {
                 return Err(Error::invalid(format!(
@@ -145,7 +148,6 @@ impl Client {
                 return Err(Error::new(FASTGPT_E_PROTOCOL, "the presign answer has neither fields (POST) nor headers (PUT)"))
             }
         };
-        check_storage_url(&presign.url)?;
         let Upload { mut req, body } = req;
         req.body = Some(&body);
         let mut attempts = 0;
@@ -170,12 +172,23 @@ struct Upload<'a> {
     body: Vec<u8>,
 }
 
-fn check_storage_url(url: &str) -> Result<(), Error> {
-    let lower = url.to_ascii_lowercase();
-    if !(lower.starts_with("http://") || lower.starts_with("https://")) || url.bytes().any(|b| b <= 0x20 || b == 0x7f) {
-        return Err(Error::new(FASTGPT_E_PROTOCOL, format!("the presigned upload URL \"{url}\" is not an http(s) URL")));
+/// The absolute upload URL: `url` itself when it is http(s), or a path (`/...`) on the
+/// origin of the base URL.
+fn storage_url(url: &str, base_url: &str) -> Result<String, Error> {
+    let bad = || Error::new(FASTGPT_E_PROTOCOL, format!("the presigned upload URL \"{url}\" is not an http(s) URL"));
+    if url.bytes().any(|b| b <= 0x20 || b == 0x7f) {
+        return Err(bad());
     }
-    Ok(())
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return Ok(url.to_string());
+    }
+    if url.starts_with('/') && !url.starts_with("//") {
+        let (scheme, rest) = base_url.split_once("://").ok_or_else(bad)?;
+        let origin = rest.split('/').next().unwrap_or(rest);
+        return Ok(format!("{scheme}://{origin}{url}"));
+    }
+    Err(bad())
 }
 
 /// Quotes a name for a `Content-Disposition` parameter as browsers do (WHATWG HTML
@@ -291,6 +304,16 @@ pub fn detect_content_type(data: &[u8], name: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn storage_urls() {
+        let base = "https://fastgpt.example.com/base";
+        assert_eq!(storage_url("http://s3:9000/b?x=1", base).unwrap(), "http://s3:9000/b?x=1");
+        assert_eq!(storage_url("/api/system/file/u/tok", base).unwrap(), "https://fastgpt.example.com/api/system/file/u/tok");
+        for bad in ["//evil/x", "ftp://x", "relative/path", "http://a b", ""] {
+            assert!(storage_url(bad, base).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn content_type_by_content_then_extension() {
