@@ -391,6 +391,16 @@ event: flowResponses\ndata: [{\"nodeId\":\"n\"}]\n\n";
     }
 
     #[test]
+    fn numbers_of_any_size_survive_into_result_and_partial() {
+        let input = "event: updateVariables\ndata: {\"big\":123456789012345678901234567890,\"huge\":1e400}\n\n";
+        let (_, r) = run(input, &[7], false);
+        let e = r.unwrap_err(); // EOF before the end
+        let p = e.partial.unwrap();
+        assert_eq!(p["variables"]["big"].to_string(), "123456789012345678901234567890");
+        assert!(p["variables"]["huge"].is_number(), "{p}"); // 1e400, beyond f64
+    }
+
+    #[test]
     fn nul_in_text_becomes_replacement_character() {
         let input = "data: {\"choices\":[{\"delta\":{\"content\":\"a\\u0000b\"},\"finish_reason\":\"stop\"}]}\n\n";
         let (events, r) = run(input, &[100], false);
