@@ -254,10 +254,8 @@ impl StreamSession {
                 self.stop(Err(e));
                 return Ok(true);
             }
-            other => {
-                let other = other.to_string();
-                self.acc.add_event(&other, data).map_err(|_| too_big())
-            }
+            // `name`, `data` and the accumulator are disjoint fields: no copy of the name.
+            other => self.acc.add_event(other, data).map_err(|_| too_big()),
         };
         match outcome {
             Ok(()) => {
