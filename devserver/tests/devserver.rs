@@ -3,41 +3,13 @@
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const KEY: &str = "fastgpt-dev-key";
-const APP: &str = "0123456789abcdef01234567";
-
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+mod common;
+use common::{Server, APP, KEY};
 
 fn start() -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fastgpt-devserver"))
-        .args(["--chunk-delay-ms", "0", "--heartbeat-ms", "50", "--exit-on-stdin-eof"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn devserver");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read banner");
-    let url = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("bad banner {:?}", line))
-        .to_string();
-    Server { child, addr: url }
+    common::start_with(&["--heartbeat-ms", "50"])
 }
 
 struct Resp {

@@ -1,45 +1,18 @@
 //! Integration tests for chat file uploads: presign routes and the `/__s3/` object store.
 
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const KEY: &str = "fastgpt-dev-key";
-const APP: &str = "0123456789abcdef01234567";
+mod common;
+use common::{Server, APP, KEY};
+
 const CURRENT: &str = "/api/core/chat/file/presignChatFilePostUrl";
 const LEGACY: &str = "/api/core/chat/presignChatFilePostUrl";
 
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start() -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fastgpt-devserver"))
-        .args(["--chunk-delay-ms", "0", "--exit-on-stdin-eof"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn devserver");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read banner");
-    let addr = line
-        .trim()
-        .strip_prefix("listening on http://")
-        .unwrap_or_else(|| panic!("bad banner {:?}", line))
-        .to_string();
-    Server { child, addr }
+    common::start_with(&[])
 }
 
 #[derive(Debug)]
