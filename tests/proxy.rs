@@ -75,13 +75,23 @@ impl Drop for TempDir {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Starts tinyproxy on 127.0.0.1 with the upstream default `ConnectPort 443` and `563`
 /// (plus `extra` lines); `None` when tinyproxy is not installed.
 pub fn tinyproxy(extra: &str) -> Option<Tinyproxy> {
-    if Command::new("tinyproxy").arg("-v").stdout(Stdio::null()).stderr(Stdio::null()).status().is_err() {
+    if Command::new("tinyproxy")
+        .arg("-v")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_err()
+    {
         eprintln!("SKIP: tinyproxy is not installed (apt-get install tinyproxy)");
         return None;
     }
@@ -103,7 +113,11 @@ pub fn tinyproxy(extra: &str) -> Option<Tinyproxy> {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn tinyproxy");
-        let mut t = Tinyproxy { port, child, _dir: dir };
+        let mut t = Tinyproxy {
+            port,
+            child,
+            _dir: dir,
+        };
         let start = Instant::now();
         while start.elapsed() < Duration::from_secs(5) {
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -125,7 +139,10 @@ pub fn tinyproxy(extra: &str) -> Option<Tinyproxy> {
 fn http_target_through_tinyproxy() {
     let Some(proxy) = tinyproxy("") else { return };
     let server = target();
-    let client = client_for(&server.url(), json!({"proxy": format!("http://127.0.0.1:{}", proxy.port)}));
+    let client = client_for(
+        &server.url(),
+        json!({"proxy": format!("http://127.0.0.1:{}", proxy.port)}),
+    );
     for _ in 0..3 {
         client.histories(None).assert_status(OK);
     }
@@ -133,8 +150,14 @@ fn http_target_through_tinyproxy() {
     assert_eq!(seen.len(), 3);
     for s in &seen {
         assert_eq!(s.path(), "/api/core/chat/history/getHistories");
-        assert!(s.header("via").is_some_and(|v| v.contains("tinyproxy")), "not through tinyproxy: {s:?}");
-        assert_eq!(s.header("authorization"), Some(format!("Bearer {KEY}").as_str()));
+        assert!(
+            s.header("via").is_some_and(|v| v.contains("tinyproxy")),
+            "not through tinyproxy: {s:?}"
+        );
+        assert_eq!(
+            s.header("authorization"),
+            Some(format!("Bearer {KEY}").as_str())
+        );
         assert_eq!(s.header("proxy-authorization"), None);
     }
     // A completion and a stream go the same way.
@@ -153,8 +176,15 @@ fn recording_proxy(answer: &'static str) -> (u16, Arc<Mutex<Vec<Seen>>>) {
                 "ok" => conn.respond_json("200 OK", &envelope_ok()),
                 _ => conn.respond(
                     "407 Proxy Authentication Required",
-                    &[("Content-Type", "text/html"), ("Proxy-Authenticate", "Basic realm=\"p\"")],
-                    format!("<html>denied {}</html>", req.header("proxy-authorization").unwrap_or("")).as_bytes(),
+                    &[
+                        ("Content-Type", "text/html"),
+                        ("Proxy-Authenticate", "Basic realm=\"p\""),
+                    ],
+                    format!(
+                        "<html>denied {}</html>",
+                        req.header("proxy-authorization").unwrap_or("")
+                    )
+                    .as_bytes(),
                 ),
             };
             if r.is_err() {
@@ -172,7 +202,9 @@ fn b64(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = String::new();
     for c in b.chunks(3) {
-        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
         for i in 0..4 {
             if i <= c.len() {
                 out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
@@ -194,14 +226,34 @@ fn http_proxy_gets_absolute_form_and_proxy_authorization() {
         json!({"proxy": format!("http://puser:proxy-pass%40x@127.0.0.1:{port}")}),
     );
     client.histories(None).assert_status(OK);
-    client.request("GET", "/api/core/dataset/list", Some(r#"{"a":"b c"}"#), None, None).assert_status(OK);
+    client
+        .request(
+            "GET",
+            "/api/core/dataset/list",
+            Some(r#"{"a":"b c"}"#),
+            None,
+            None,
+        )
+        .assert_status(OK);
     let seen = seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 2);
-    assert_eq!(seen[0].line, "POST http://fastgpt.internal.example:3000/api/core/chat/history/getHistories HTTP/1.1");
-    assert_eq!(seen[1].line, "GET http://fastgpt.internal.example:3000/api/core/dataset/list?a=b%20c HTTP/1.1");
+    assert_eq!(
+        seen[0].line,
+        "POST http://fastgpt.internal.example:3000/api/core/chat/history/getHistories HTTP/1.1"
+    );
+    assert_eq!(
+        seen[1].line,
+        "GET http://fastgpt.internal.example:3000/api/core/dataset/list?a=b%20c HTTP/1.1"
+    );
     for s in &seen {
-        assert_eq!(s.header("proxy-authorization"), Some(format!("Basic {}", b64("puser:proxy-pass@x")).as_str()));
-        assert_eq!(s.header("authorization"), Some(format!("Bearer {KEY}").as_str()));
+        assert_eq!(
+            s.header("proxy-authorization"),
+            Some(format!("Basic {}", b64("puser:proxy-pass@x")).as_str())
+        );
+        assert_eq!(
+            s.header("authorization"),
+            Some(format!("Bearer {KEY}").as_str())
+        );
         assert_eq!(s.header("host"), Some("fastgpt.internal.example:3000"));
     }
 }
@@ -210,7 +262,10 @@ fn http_proxy_gets_absolute_form_and_proxy_authorization() {
 #[test]
 fn http_proxy_error_is_http_and_credentials_are_masked() {
     let (port, _) = recording_proxy("deny");
-    let client = client_for("http://fastgpt.internal.example:3000", json!({"proxy": format!("http://puser:proxy-pass@127.0.0.1:{port}")}));
+    let client = client_for(
+        "http://fastgpt.internal.example:3000",
+        json!({"proxy": format!("http://puser:proxy-pass@127.0.0.1:{port}")}),
+    );
     let out = client.histories(None);
     out.assert_status(HTTP);
     assert_eq!(out.err()["http_status"], 407);
@@ -239,7 +294,10 @@ fn silent_socks() -> u16 {
 fn socks5_handshake_is_bounded_by_connect_timeout() {
     let port = silent_socks();
     for scheme in ["socks5", "socks5h"] {
-        let client = client_for("http://127.0.0.1:9", json!({"proxy": format!("{scheme}://127.0.0.1:{port}"), "connect_timeout_ms": 500, "timeout_ms": 0}));
+        let client = client_for(
+            "http://127.0.0.1:9",
+            json!({"proxy": format!("{scheme}://127.0.0.1:{port}"), "connect_timeout_ms": 500, "timeout_ms": 0}),
+        );
         let (out, took) = within(Duration::from_secs(20), move || client.histories(None));
         out.assert_status(TIMEOUT);
         assert_eq!(out.err()["timeout"], "connect");
@@ -251,10 +309,15 @@ fn socks5_handshake_is_bounded_by_connect_timeout() {
 #[test]
 fn socks5_handshake_is_cancellable() {
     let port = silent_socks();
-    let client = client_for("http://127.0.0.1:9", json!({"proxy": format!("socks5://127.0.0.1:{port}"), "connect_timeout_ms": 60000, "timeout_ms": 0}));
+    let client = client_for(
+        "http://127.0.0.1:9",
+        json!({"proxy": format!("socks5://127.0.0.1:{port}"), "connect_timeout_ms": 60000, "timeout_ms": 0}),
+    );
     let token = Token::new();
     token.cancel_after(400);
-    let (out, took) = within(Duration::from_secs(20), move || client.histories(Some(&token)));
+    let (out, took) = within(Duration::from_secs(20), move || {
+        client.histories(Some(&token))
+    });
     out.assert_status(CANCELLED);
     assert!(took < Duration::from_secs(2), "{took:?}");
 }
@@ -278,7 +341,11 @@ fn socks_relay(auth: Option<(&'static str, &'static str)>) -> (u16, Arc<Mutex<Ve
     (port, dests)
 }
 
-fn socks_session(mut s: TcpStream, auth: Option<(&str, &str)>, dests: Arc<Mutex<Vec<String>>>) -> std::io::Result<()> {
+fn socks_session(
+    mut s: TcpStream,
+    auth: Option<(&str, &str)>,
+    dests: Arc<Mutex<Vec<String>>>,
+) -> std::io::Result<()> {
     let mut b = [0u8; 2];
     s.read_exact(&mut b)?;
     let mut methods = vec![0u8; b[1] as usize];
@@ -354,20 +421,38 @@ fn socks_session(mut s: TcpStream, auth: Option<(&str, &str)>, dests: Arc<Mutex<
 fn socks5_relay_works() {
     let server = target();
     let (port, dests) = socks_relay(None);
-    let client = client_for(&server.url(), json!({"proxy": format!("socks5://127.0.0.1:{port}")}));
+    let client = client_for(
+        &server.url(),
+        json!({"proxy": format!("socks5://127.0.0.1:{port}")}),
+    );
     client.histories(None).assert_status(OK);
     client.histories(None).assert_status(OK);
-    assert_eq!(dests.lock().unwrap()[0], format!("1:127.0.0.1:{}", server.port));
+    assert_eq!(
+        dests.lock().unwrap()[0],
+        format!("1:127.0.0.1:{}", server.port)
+    );
 
     let (port, dests) = socks_relay(Some(("suser", "socks-pass")));
-    let client = client_for(&format!("http://localhost:{}", server.port), json!({"proxy": format!("socks5h://suser:socks-pass@127.0.0.1:{port}")}));
+    let client = client_for(
+        &format!("http://localhost:{}", server.port),
+        json!({"proxy": format!("socks5h://suser:socks-pass@127.0.0.1:{port}")}),
+    );
     client.histories(None).assert_status(OK);
-    assert_eq!(dests.lock().unwrap()[0], format!("3:localhost:{}", server.port));
+    assert_eq!(
+        dests.lock().unwrap()[0],
+        format!("3:localhost:{}", server.port)
+    );
     assert_eq!(server.seen().len(), 3);
-    assert!(server.seen().iter().all(|s| s.header("proxy-authorization").is_none()));
+    assert!(server
+        .seen()
+        .iter()
+        .all(|s| s.header("proxy-authorization").is_none()));
 
     // A wrong password is a proxy failure, and the password is not repeated.
-    let client = client_for(&server.url(), json!({"proxy": format!("socks5://suser:wrong-socks-pass@127.0.0.1:{port}")}));
+    let client = client_for(
+        &server.url(),
+        json!({"proxy": format!("socks5://suser:wrong-socks-pass@127.0.0.1:{port}")}),
+    );
     let out = client.histories(None);
     out.assert_status(TRANSPORT);
     assert!(!out.text.contains("wrong-socks-pass"), "{}", out.text);

@@ -41,12 +41,25 @@ impl Drop for TempDir {
 }
 
 fn have(cmd: &str, arg: &str) -> bool {
-    Command::new(cmd).arg(arg).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
+    Command::new(cmd)
+        .arg(arg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
 }
 
 fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl").args(args).current_dir(dir).output().expect("run openssl");
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A test CA and server certificates signed by it, in a temporary directory.
@@ -66,22 +79,70 @@ impl Pki {
         let dir = TempDir::new("pki");
         let d = &dir.0;
         for ca in ["ca", "other-ca"] {
-            let (key, pem, subj) = (format!("{ca}.key"), format!("{ca}.pem"), format!("/CN=libfastgpt {ca}"));
+            let (key, pem, subj) = (
+                format!("{ca}.key"),
+                format!("{ca}.pem"),
+                format!("/CN=libfastgpt {ca}"),
+            );
             let mut a = vec!["req", "-x509"];
             a.extend(EC);
-            a.extend(["-nodes", "-keyout", &key, "-out", &pem, "-days", "2", "-subj", &subj]);
-            a.extend(["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+            a.extend([
+                "-nodes", "-keyout", &key, "-out", &pem, "-days", "2", "-subj", &subj,
+            ]);
+            a.extend([
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ]);
             openssl(d, &a);
         }
-        let ext = |san: &str| format!("subjectAltName={san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n");
-        for (name, san) in [("good", "DNS:localhost,IP:127.0.0.1"), ("wronghost", "DNS:other.example")] {
-            let (key, csr, pem, cnf) = (format!("{name}.key"), format!("{name}.csr"), format!("{name}.pem"), format!("{name}.cnf"));
+        let ext = |san: &str| {
+            format!("subjectAltName={san}\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n")
+        };
+        for (name, san) in [
+            ("good", "DNS:localhost,IP:127.0.0.1"),
+            ("wronghost", "DNS:other.example"),
+        ] {
+            let (key, csr, pem, cnf) = (
+                format!("{name}.key"),
+                format!("{name}.csr"),
+                format!("{name}.pem"),
+                format!("{name}.cnf"),
+            );
             std::fs::write(d.join(&cnf), ext(san)).unwrap();
             let mut a = vec!["req", "-new"];
             a.extend(EC);
-            a.extend(["-nodes", "-keyout", &key, "-out", &csr, "-subj", "/CN=localhost"]);
+            a.extend([
+                "-nodes",
+                "-keyout",
+                &key,
+                "-out",
+                &csr,
+                "-subj",
+                "/CN=localhost",
+            ]);
             openssl(d, &a);
-            openssl(d, &["x509", "-req", "-in", &csr, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", &pem, "-days", "1", "-extfile", &cnf]);
+            openssl(
+                d,
+                &[
+                    "x509",
+                    "-req",
+                    "-in",
+                    &csr,
+                    "-CA",
+                    "ca.pem",
+                    "-CAkey",
+                    "ca.key",
+                    "-CAcreateserial",
+                    "-out",
+                    &pem,
+                    "-days",
+                    "1",
+                    "-extfile",
+                    &cnf,
+                ],
+            );
         }
         // Expired: valid for one day in 2020 (`openssl ca` sets both dates).
         std::fs::write(d.join("index.txt"), "").unwrap();
@@ -97,7 +158,25 @@ impl Pki {
         .unwrap();
         openssl(
             d,
-            &["ca", "-batch", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca.key", "-startdate", "20200101000000Z", "-enddate", "20200102000000Z", "-in", "good.csr", "-out", "expired.pem", "-notext"],
+            &[
+                "ca",
+                "-batch",
+                "-config",
+                "ca.cnf",
+                "-cert",
+                "ca.pem",
+                "-keyfile",
+                "ca.key",
+                "-startdate",
+                "20200101000000Z",
+                "-enddate",
+                "20200102000000Z",
+                "-in",
+                "good.csr",
+                "-out",
+                "expired.pem",
+                "-notext",
+            ],
         );
         std::fs::copy(d.join("good.key"), d.join("expired.key")).unwrap();
         Some(Pki { dir })
@@ -112,7 +191,11 @@ impl Pki {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// `openssl s_server -WWW`: serves the files of a directory over HTTPS (HTTP/1.0, one
@@ -135,10 +218,20 @@ impl SServer {
         for _ in 0..5 {
             let www = TempDir::new("www");
             std::fs::create_dir_all(www.0.join("api")).unwrap();
-            std::fs::write(www.0.join("api/ok.json"), r#"{"code":200,"statusText":"","message":"","data":"over tls"}"#).unwrap();
+            std::fs::write(
+                www.0.join("api/ok.json"),
+                r#"{"code":200,"statusText":"","message":"","data":"over tls"}"#,
+            )
+            .unwrap();
             let port = free_port();
             let child = Command::new("openssl")
-                .args(["s_server", "-quiet", "-WWW", "-accept", &format!("127.0.0.1:{port}")])
+                .args([
+                    "s_server",
+                    "-quiet",
+                    "-WWW",
+                    "-accept",
+                    &format!("127.0.0.1:{port}"),
+                ])
                 .arg("-cert")
                 .arg(pki.path(&format!("{cert}.pem")))
                 .arg("-key")
@@ -149,7 +242,11 @@ impl SServer {
                 .stderr(Stdio::null())
                 .spawn()
                 .expect("spawn openssl s_server");
-            let mut s = SServer { port, child, _www: www };
+            let mut s = SServer {
+                port,
+                child,
+                _www: www,
+            };
             let start = Instant::now();
             while start.elapsed() < Duration::from_secs(5) {
                 if TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -185,15 +282,23 @@ fn ca_cert_pem_is_the_only_trust() {
         out.assert_status(OK);
         assert_eq!(out.json["data"], "over tls");
     }
-    let c = tls_client(&srv.url("127.0.0.1"), json!({"ca_cert_pem": pki.pem("other-ca")}));
+    let c = tls_client(
+        &srv.url("127.0.0.1"),
+        json!({"ca_cert_pem": pki.pem("other-ca")}),
+    );
     let out = c.request("GET", "/api/ok.json", None, None, None);
     out.assert_status(TRANSPORT);
     assert_eq!(out.err()["http_status"], serde_json::Value::Null);
     // ca_cert_pem wins over tls_roots.
-    let c = tls_client(&srv.url("127.0.0.1"), json!({"ca_cert_pem": pki.pem("other-ca"), "tls_roots": "webpki"}));
-    c.request("GET", "/api/ok.json", None, None, None).assert_status(TRANSPORT);
+    let c = tls_client(
+        &srv.url("127.0.0.1"),
+        json!({"ca_cert_pem": pki.pem("other-ca"), "tls_roots": "webpki"}),
+    );
+    c.request("GET", "/api/ok.json", None, None, None)
+        .assert_status(TRANSPORT);
     let c = tls_client(&srv.url("127.0.0.1"), json!({"tls_roots": "webpki"}));
-    c.request("GET", "/api/ok.json", None, None, None).assert_status(TRANSPORT);
+    c.request("GET", "/api/ok.json", None, None, None)
+        .assert_status(TRANSPORT);
 }
 
 /// A certificate for another host name is a TLS failure.
@@ -234,8 +339,13 @@ fn silent_tls_handshake_is_bounded_by_connect_timeout() {
             held.push(s);
         }
     });
-    let c = tls_client(&format!("https://127.0.0.1:{port}"), json!({"ca_cert_pem": pki.pem("ca"), "connect_timeout_ms": 500, "timeout_ms": 0}));
-    let (out, took) = within(Duration::from_secs(20), move || c.request("GET", "/api/ok.json", None, None, None));
+    let c = tls_client(
+        &format!("https://127.0.0.1:{port}"),
+        json!({"ca_cert_pem": pki.pem("ca"), "connect_timeout_ms": 500, "timeout_ms": 0}),
+    );
+    let (out, took) = within(Duration::from_secs(20), move || {
+        c.request("GET", "/api/ok.json", None, None, None)
+    });
     out.assert_status(TIMEOUT);
     assert_eq!(out.err()["timeout"], "connect");
     assert!(took < Duration::from_secs(3), "{took:?}");
@@ -249,8 +359,13 @@ fn plain_http_peer_on_an_https_url_is_transport() {
         let _ = conn.read_request(1 << 20);
         let _ = conn.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
     });
-    let c = tls_client(&format!("https://127.0.0.1:{}", server.port), json!({"ca_cert_pem": pki.pem("ca")}));
-    let (out, _) = within(Duration::from_secs(20), move || c.request("GET", "/api/ok.json", None, None, None));
+    let c = tls_client(
+        &format!("https://127.0.0.1:{}", server.port),
+        json!({"ca_cert_pem": pki.pem("ca")}),
+    );
+    let (out, _) = within(Duration::from_secs(20), move || {
+        c.request("GET", "/api/ok.json", None, None, None)
+    });
     out.assert_status(TRANSPORT);
 }
 
@@ -265,15 +380,25 @@ fn https_through_tinyproxy() {
     }
     let srv = SServer::start(&pki, "good");
     let proxy = start_tinyproxy(&format!("ConnectPort {}", srv.port));
-    let c = tls_client(&srv.url("localhost"), json!({"ca_cert_pem": pki.pem("ca"), "proxy": format!("http://127.0.0.1:{}", proxy.1)}));
+    let c = tls_client(
+        &srv.url("localhost"),
+        json!({"ca_cert_pem": pki.pem("ca"), "proxy": format!("http://127.0.0.1:{}", proxy.1)}),
+    );
     let out = c.request("GET", "/api/ok.json", None, None, None);
     out.assert_status(OK);
     assert_eq!(out.json["data"], "over tls");
     let shipped = start_tinyproxy("");
-    let c = tls_client(&srv.url("localhost"), json!({"ca_cert_pem": pki.pem("ca"), "proxy": format!("http://127.0.0.1:{}", shipped.1)}));
+    let c = tls_client(
+        &srv.url("localhost"),
+        json!({"ca_cert_pem": pki.pem("ca"), "proxy": format!("http://127.0.0.1:{}", shipped.1)}),
+    );
     let out = c.request("GET", "/api/ok.json", None, None, None);
     out.assert_status(TRANSPORT);
-    assert!(out.err()["message"].as_str().unwrap().contains("403"), "{}", out.text);
+    assert!(
+        out.err()["message"].as_str().unwrap().contains("403"),
+        "{}",
+        out.text
+    );
 }
 
 struct Proc(Child, u16, #[allow(dead_code)] TempDir);

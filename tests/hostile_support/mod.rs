@@ -34,7 +34,11 @@ pub struct RawToken {
 pub type StreamCb = extern "C" fn(*mut c_void, *const c_char, *const c_char, *const c_char) -> i32;
 
 extern "C" {
-    fn fastgpt_client_new_with_options(o: *const c_char, out: *mut *mut RawClient, err: *mut *mut c_char) -> i32;
+    fn fastgpt_client_new_with_options(
+        o: *const c_char,
+        out: *mut *mut RawClient,
+        err: *mut *mut c_char,
+    ) -> i32;
     fn fastgpt_client_free(c: *mut RawClient);
     fn fastgpt_string_free(s: *mut c_char);
     fn fastgpt_cancel_token_new() -> *mut RawToken;
@@ -50,7 +54,12 @@ extern "C" {
         cancel: *const RawToken,
         out: *mut *mut c_char,
     ) -> i32;
-    fn fastgpt_create_chat_completion(c: *const RawClient, req: *const c_char, cancel: *const RawToken, out: *mut *mut c_char) -> i32;
+    fn fastgpt_create_chat_completion(
+        c: *const RawClient,
+        req: *const c_char,
+        cancel: *const RawToken,
+        out: *mut *mut c_char,
+    ) -> i32;
     fn fastgpt_create_chat_completion_stream(
         c: *const RawClient,
         req: *const c_char,
@@ -95,7 +104,14 @@ impl Outcome {
         &self.json["error"]
     }
     pub fn assert_status(&self, want: i32) -> &Self {
-        assert_eq!(self.status, want, "status {} ({}), json {}", self.status, self.err()["status_name"], self.text);
+        assert_eq!(
+            self.status,
+            want,
+            "status {} ({}), json {}",
+            self.status,
+            self.err()["status_name"],
+            self.text
+        );
         if want != 0 {
             assert_eq!(self.err()["status"], json!(want), "{}", self.text);
         }
@@ -107,9 +123,15 @@ fn take_string(p: *mut c_char) -> (Value, String) {
     if p.is_null() {
         return (Value::Null, String::new());
     }
-    let text = unsafe { CStr::from_ptr(p) }.to_str().expect("UTF-8").to_string();
+    let text = unsafe { CStr::from_ptr(p) }
+        .to_str()
+        .expect("UTF-8")
+        .to_string();
     unsafe { fastgpt_string_free(p) };
-    (serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}")), text)
+    (
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}")),
+        text,
+    )
 }
 
 fn c(s: &str) -> CString {
@@ -182,11 +204,28 @@ fn tok(t: Option<&Token>) -> *const RawToken {
 }
 
 impl Client {
-    pub fn request(&self, method: &str, path: &str, query: Option<&str>, body: Option<&str>, cancel: Option<&Token>) -> Outcome {
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        query: Option<&str>,
+        body: Option<&str>,
+        cancel: Option<&Token>,
+    ) -> Outcome {
         let (m, p) = (c(method), c(path));
         let (q, b) = (query.map(c), body.map(c));
         let mut out = std::ptr::null_mut();
-        let status = unsafe { fastgpt_request(self.0, m.as_ptr(), p.as_ptr(), opt(&q), opt(&b), tok(cancel), &mut out) };
+        let status = unsafe {
+            fastgpt_request(
+                self.0,
+                m.as_ptr(),
+                p.as_ptr(),
+                opt(&q),
+                opt(&b),
+                tok(cancel),
+                &mut out,
+            )
+        };
         let (json, text) = take_string(out);
         Outcome { status, json, text }
     }
@@ -194,14 +233,20 @@ impl Client {
     pub fn completion(&self, req: &str, cancel: Option<&Token>) -> Outcome {
         let r = c(req);
         let mut out = std::ptr::null_mut();
-        let status = unsafe { fastgpt_create_chat_completion(self.0, r.as_ptr(), tok(cancel), &mut out) };
+        let status =
+            unsafe { fastgpt_create_chat_completion(self.0, r.as_ptr(), tok(cancel), &mut out) };
         let (json, text) = take_string(out);
         Outcome { status, json, text }
     }
 
     /// A streaming completion; returns the outcome and the number of events delivered.
     pub fn stream(&self, req: &str, cancel: Option<&Token>) -> (Outcome, usize) {
-        extern "C" fn count(user: *mut c_void, _e: *const c_char, _d: *const c_char, _t: *const c_char) -> i32 {
+        extern "C" fn count(
+            user: *mut c_void,
+            _e: *const c_char,
+            _d: *const c_char,
+            _t: *const c_char,
+        ) -> i32 {
             unsafe { *(user as *mut usize) += 1 };
             0
         }
@@ -209,18 +254,41 @@ impl Client {
         let mut out = std::ptr::null_mut();
         let mut n: usize = 0;
         let status = unsafe {
-            fastgpt_create_chat_completion_stream(self.0, r.as_ptr(), Some(count), &mut n as *mut usize as *mut c_void, tok(cancel), &mut out)
+            fastgpt_create_chat_completion_stream(
+                self.0,
+                r.as_ptr(),
+                Some(count),
+                &mut n as *mut usize as *mut c_void,
+                tok(cancel),
+                &mut out,
+            )
         };
         let (json, text) = take_string(out);
         (Outcome { status, json, text }, n)
     }
 
-    pub fn upload(&self, name: &str, content_type: Option<&str>, data: &[u8], cancel: Option<&Token>) -> Outcome {
+    pub fn upload(
+        &self,
+        name: &str,
+        content_type: Option<&str>,
+        data: &[u8],
+        cancel: Option<&Token>,
+    ) -> Outcome {
         let (a, ch, n) = (c(APP), c("chat1"), c(name));
         let ct = content_type.map(c);
         let mut out = std::ptr::null_mut();
         let status = unsafe {
-            fastgpt_upload_chat_bytes(self.0, a.as_ptr(), ch.as_ptr(), n.as_ptr(), opt(&ct), data.as_ptr() as *const c_void, data.len(), tok(cancel), &mut out)
+            fastgpt_upload_chat_bytes(
+                self.0,
+                a.as_ptr(),
+                ch.as_ptr(),
+                n.as_ptr(),
+                opt(&ct),
+                data.as_ptr() as *const c_void,
+                data.len(),
+                tok(cancel),
+                &mut out,
+            )
         };
         let (json, text) = take_string(out);
         Outcome { status, json, text }
@@ -229,7 +297,17 @@ impl Client {
     pub fn histories(&self, cancel: Option<&Token>) -> Outcome {
         let a = c(APP);
         let mut out = std::ptr::null_mut();
-        let status = unsafe { fastgpt_get_chat_histories(self.0, a.as_ptr(), 0, 10, std::ptr::null(), tok(cancel), &mut out) };
+        let status = unsafe {
+            fastgpt_get_chat_histories(
+                self.0,
+                a.as_ptr(),
+                0,
+                10,
+                std::ptr::null(),
+                tok(cancel),
+                &mut out,
+            )
+        };
         let (json, text) = take_string(out);
         Outcome { status, json, text }
     }
@@ -252,7 +330,10 @@ pub struct Seen {
 
 impl Seen {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
     pub fn method(&self) -> &str {
         self.line.split(' ').next().unwrap_or("")
@@ -300,10 +381,14 @@ impl Conn {
                 break;
             }
             if let Some((k, v)) = l.split_once(':') {
-                seen.headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+                seen.headers
+                    .push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
             }
         }
-        let len = seen.header("content-length").and_then(|v| v.parse::<usize>().ok()).unwrap_or(0);
+        let len = seen
+            .header("content-length")
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(0);
         let mut body = vec![0u8; len.min(max_body)];
         self.reader.read_exact(&mut body).ok()?;
         seen.body = body;
@@ -317,7 +402,12 @@ impl Conn {
     }
 
     /// A complete response with `Content-Length`.
-    pub fn respond(&mut self, status: &str, headers: &[(&str, &str)], body: &[u8]) -> std::io::Result<()> {
+    pub fn respond(
+        &mut self,
+        status: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> std::io::Result<()> {
         let mut head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n", body.len());
         for (k, v) in headers {
             head.push_str(&format!("{k}: {v}\r\n"));
@@ -329,7 +419,11 @@ impl Conn {
     }
 
     pub fn respond_json(&mut self, status: &str, body: &Value) -> std::io::Result<()> {
-        self.respond(status, &[("Content-Type", "application/json")], body.to_string().as_bytes())
+        self.respond(
+            status,
+            &[("Content-Type", "application/json")],
+            body.to_string().as_bytes(),
+        )
     }
 }
 
@@ -364,7 +458,11 @@ impl Hostile {
 pub fn serve(handler: impl Fn(&mut Conn, &Hostile) + Send + Sync + 'static) -> Arc<Hostile> {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
-    let h = Arc::new(Hostile { port, connections: Arc::new(AtomicUsize::new(0)), requests: Arc::new(Mutex::new(Vec::new())) });
+    let h = Arc::new(Hostile {
+        port,
+        connections: Arc::new(AtomicUsize::new(0)),
+        requests: Arc::new(Mutex::new(Vec::new())),
+    });
     let handler: Handler = Arc::new(handler);
     let hs = h.clone();
     thread::spawn(move || {
@@ -374,7 +472,11 @@ pub fn serve(handler: impl Fn(&mut Conn, &Hostile) + Send + Sync + 'static) -> A
             let (handler, hs2) = (handler.clone(), hs.clone());
             thread::spawn(move || {
                 let reader = BufReader::new(stream.try_clone().expect("clone"));
-                let mut conn = Conn { reader, stream, served: 0 };
+                let mut conn = Conn {
+                    reader,
+                    stream,
+                    served: 0,
+                };
                 handler(&mut conn, &hs2);
             });
         }
@@ -384,7 +486,10 @@ pub fn serve(handler: impl Fn(&mut Conn, &Hostile) + Send + Sync + 'static) -> A
 
 /// Runs `f` on a thread and fails the test when it does not return within `limit`
 /// (a hang is a failure, not a stuck suite).
-pub fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> (T, Duration) {
+pub fn within<T: Send + 'static>(
+    limit: Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> (T, Duration) {
     let (tx, rx) = mpsc::channel();
     let start = Instant::now();
     thread::spawn(move || {
@@ -444,7 +549,11 @@ pub struct GzipFlood {
 
 impl GzipFlood {
     pub fn new(byte: u8) -> (GzipFlood, Vec<u8>) {
-        let mut bw = BitWriter { out: Vec::new(), acc: 0, n: 0 };
+        let mut bw = BitWriter {
+            out: Vec::new(),
+            acc: 0,
+            n: 0,
+        };
         bw.put(0, 1); // BFINAL = 0
         bw.put(1, 2); // BTYPE = 01 (fixed Huffman)
         let lit = byte as u64;
@@ -511,7 +620,10 @@ pub fn run_child(test_name: &str, scenario: &str, as_limit_mb: u64, wall: Durati
     unsafe {
         cmd.pre_exec(move || {
             if limit > 0 {
-                let r = libc::rlimit { rlim_cur: limit as libc::rlim_t, rlim_max: limit as libc::rlim_t };
+                let r = libc::rlimit {
+                    rlim_cur: limit as libc::rlim_t,
+                    rlim_max: limit as libc::rlim_t,
+                };
                 libc::setrlimit(libc::RLIMIT_AS, &r);
             }
             Ok(())
@@ -545,9 +657,13 @@ pub fn run_child(test_name: &str, scenario: &str, as_limit_mb: u64, wall: Durati
     }
     std::mem::forget(child);
     let output = reader.join().unwrap_or_default();
-    let tv = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+    let tv = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
     ChildReport {
-        ok: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 && output.contains("CHILD-OK"),
+        ok: libc::WIFEXITED(status)
+            && libc::WEXITSTATUS(status) == 0
+            && output.contains("CHILD-OK"),
         output,
         max_rss: usage.ru_maxrss as u64 * 1024,
         cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
