@@ -600,7 +600,9 @@ pub fn gzip_flood(conn: &mut Conn, byte: u8) {
 pub struct ChildReport {
     pub ok: bool,
     pub output: String,
-    /// Peak RSS of the child (`ru_maxrss`), bytes.
+    /// Peak RSS of the child (its `VmHWM`, which starts again at `exec`; `ru_maxrss` would
+    /// include the parent's pages from before the `exec`), bytes; 0 when the child did not
+    /// report it.
     pub max_rss: u64,
     /// User + system CPU time of the child.
     pub cpu: Duration,
@@ -660,14 +662,31 @@ pub fn run_child(test_name: &str, scenario: &str, as_limit_mb: u64, wall: Durati
     let tv = |t: libc::timeval| {
         Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
     };
+    let max_rss = output
+        .lines()
+        .find_map(|l| l.strip_prefix("CHILD-VMHWM-KB "))
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024);
     ChildReport {
+        max_rss,
         ok: libc::WIFEXITED(status)
             && libc::WEXITSTATUS(status) == 0
             && output.contains("CHILD-OK"),
         output,
-        max_rss: usage.ru_maxrss as u64 * 1024,
+
         cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
     }
+}
+
+/// Prints this process's peak RSS (`VmHWM` of /proc/self/status) for [`run_child`].
+pub fn report_peak_rss() {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .map(|v| v.trim().trim_end_matches("kB").trim().to_string())
+        .unwrap_or_default();
+    println!("CHILD-VMHWM-KB {kb}");
 }
 
 /// The scenario this process runs as a child, if any.
