@@ -1,13 +1,15 @@
 //! Misbehaviour knobs selected by the `X-Dev-Fault` request header.
 
-use crate::http::Response;
-use std::net::TcpStream;
-use std::os::unix::io::AsRawFd;
+use crate::conn::Conn;
+use crate::http::{Request, Response};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
     // ---- any request: replace the whole response ----
-    Status { code: u16, retry_after: Option<String> },
+    Status {
+        code: u16,
+        retry_after: Option<String>,
+    },
     StatusPlain(u16),
     Html502,
     Html504,
@@ -210,11 +212,9 @@ pub enum GenericOutcome {
     Done(Disposition),
 }
 
-pub fn apply_generic(f: &Fault, w: &mut TcpStream) -> GenericOutcome {
+pub fn apply_generic(f: &Fault, _req: &Request, w: &mut Conn) -> GenericOutcome {
     use std::io::Write;
-    let envelope = |code: u16, msg: &str| {
-        serde_json::json!({"code": code, "statusText": "", "message": msg, "data": null})
-    };
+    let envelope = |code: u16, msg: &str| serde_json::json!({"code": code, "statusText": "", "message": msg, "data": null});
     match f {
         Fault::Status { code, retry_after } => {
             let mut r = Response::json(*code, &envelope(*code, "fault"));
@@ -229,12 +229,16 @@ pub fn apply_generic(f: &Fault, w: &mut TcpStream) -> GenericOutcome {
             b"fault".to_vec(),
         )),
         Fault::Html502 => GenericOutcome::Respond(
-            Response::new(502, "text/html", NGINX_502.as_bytes().to_vec()).header("Server", "nginx/1.25.3"),
+            Response::new(502, "text/html", NGINX_502.as_bytes().to_vec())
+                .header("Server", "nginx/1.25.3"),
         ),
         Fault::Html504 => GenericOutcome::Respond(
-            Response::new(504, "text/html", NGINX_504.as_bytes().to_vec()).header("Server", "nginx/1.25.3"),
+            Response::new(504, "text/html", NGINX_504.as_bytes().to_vec())
+                .header("Server", "nginx/1.25.3"),
         ),
-        Fault::Envelope429 => GenericOutcome::Respond(Response::json(200, &envelope(429, RATE_LIMIT_MSG))),
+        Fault::Envelope429 => {
+            GenericOutcome::Respond(Response::json(200, &envelope(429, RATE_LIMIT_MSG)))
+        }
         Fault::Redirect => GenericOutcome::Respond(
             Response::new(302, "text/plain; charset=utf-8", Vec::new())
                 .header("Location", "http://127.0.0.1:1/elsewhere"),
@@ -289,7 +293,8 @@ pub fn apply_generic(f: &Fault, w: &mut TcpStream) -> GenericOutcome {
             let body = serde_json::json!({"code": 200, "statusText": "", "message": "", "data": {"gzip": true}});
             let gz = gzip_stored(body.to_string().as_bytes());
             GenericOutcome::Respond(
-                Response::new(200, "application/json; charset=utf-8", gz).header("Content-Encoding", "gzip"),
+                Response::new(200, "application/json; charset=utf-8", gz)
+                    .header("Content-Encoding", "gzip"),
             )
         }
         _ => GenericOutcome::Done(Disposition::Close),
@@ -315,30 +320,16 @@ pub fn gzip_stored(data: &[u8]) -> Vec<u8> {
     for &b in data {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     out.extend_from_slice(&(!crc).to_le_bytes());
     out.extend_from_slice(&(data.len() as u32).to_le_bytes());
     out
-}
-
-/// Make the next close of the socket abortive (RST) via `SO_LINGER {1, 0}`.
-pub fn set_linger_zero(s: &TcpStream) {
-    let linger = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    // SAFETY: valid fd owned by `s`; pointer and length describe a live `linger` value.
-    unsafe {
-        libc::setsockopt(
-            s.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            &linger as *const libc::linger as *const libc::c_void,
-            std::mem::size_of::<libc::linger>() as libc::socklen_t,
-        );
-    }
 }
 
 #[cfg(test)]
@@ -351,18 +342,27 @@ mod tests {
             parse("crlf,status:429:retry-after=Wed,%2021%20Oct%202015%2007:28:00%20GMT").unwrap(),
             vec![
                 Fault::Crlf,
-                Fault::Status { code: 429, retry_after: Some("Wed, 21 Oct 2015 07:28:00 GMT".into()) }
+                Fault::Status {
+                    code: 429,
+                    retry_after: Some("Wed, 21 Oct 2015 07:28:00 GMT".into())
+                }
             ]
         );
         assert_eq!(
             parse("status:503:retry-after=2").unwrap(),
-            vec![Fault::Status { code: 503, retry_after: Some("2".into()) }]
+            vec![Fault::Status {
+                code: 503,
+                retry_after: Some("2".into())
+            }]
         );
         assert_eq!(
             parse("crlf, bytewise,slow:5").unwrap(),
             vec![Fault::Crlf, Fault::Bytewise, Fault::Slow(5)]
         );
-        assert_eq!(parse("stall-before-headers").unwrap(), vec![Fault::StallBeforeHeaders(60_000)]);
+        assert_eq!(
+            parse("stall-before-headers").unwrap(),
+            vec![Fault::StallBeforeHeaders(60_000)]
+        );
         assert!(parse("nope").is_err());
     }
 }

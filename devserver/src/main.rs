@@ -1,25 +1,35 @@
 //! fastgpt-devserver: a FastGPT-compatible HTTP server for local development and tests.
 //! Binds 127.0.0.1 only. See README.md for every knob.
 
+// Module order = dependency order: each uses only modules listed above it.
+mod app;
+mod chat;
+mod completions;
+mod conn;
 mod faults;
 mod http;
 mod multipart;
+mod release;
 mod routes;
 mod s3;
+mod server;
 mod sha256;
+mod sse;
 mod state;
-mod stream;
 mod util;
 
+use app::{App, Config};
+use conn::Conn;
 use faults::Disposition;
-use routes::{App, Config};
+use release::Version;
 use std::io::{BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
-const USAGE: &str = "usage: fastgpt-devserver [--addr 127.0.0.1:PORT] [--api-key KEY] [--heartbeat-ms MS] \
-[--chunk-delay-ms MS] [--port-file PATH] [--exit-on-stdin-eof]";
+const USAGE: &str =
+    "usage: fastgpt-devserver [--addr 127.0.0.1:PORT] [--api-key KEY] [--heartbeat-ms MS] \
+[--chunk-delay-ms MS] [--port-file PATH] [--exit-on-stdin-eof] [--fastgpt-version V|compat]";
 
 struct Args {
     addr: String,
@@ -28,6 +38,7 @@ struct Args {
     chunk_delay_ms: u64,
     port_file: Option<String>,
     exit_on_stdin_eof: bool,
+    version: Option<Version>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -38,6 +49,7 @@ fn parse_args() -> Result<Args, String> {
         chunk_delay_ms: 20,
         port_file: None,
         exit_on_stdin_eof: false,
+        version: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -59,6 +71,14 @@ fn parse_args() -> Result<Args, String> {
             "--chunk-delay-ms" => a.chunk_delay_ms = num(value()?, &name)?,
             "--port-file" => a.port_file = Some(value()?),
             "--exit-on-stdin-eof" => a.exit_on_stdin_eof = true,
+            "--fastgpt-version" => {
+                let v = value()?;
+                a.version = if v.eq_ignore_ascii_case("compat") {
+                    None
+                } else {
+                    Some(Version::parse(&v).map_err(|e| format!("--fastgpt-version: {}", e))?)
+                };
+            }
             "-h" | "--help" => {
                 eprintln!("{}", USAGE);
                 std::process::exit(0);
@@ -90,19 +110,15 @@ fn write_port_file(path: &str, url: &str) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-fn serve_conn(app: &App, stream: TcpStream) {
-    let _ = stream.set_nodelay(true);
+fn serve_conn(app: &App, conn: Conn) {
+    let _ = conn.tcp().set_nodelay(true);
     // Node's keep-alive timeout is 5 s; also bounds slow request bodies.
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut writer = match stream.try_clone() {
-        Ok(w) => w,
-        Err(_) => return,
-    };
-    let mut reader = BufReader::new(stream);
+    conn.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut reader = BufReader::new(conn);
     let disposition = loop {
-        match http::read_request(&mut reader, &mut writer) {
+        match http::read_request(&mut reader) {
             Ok(req) => {
-                let d = routes::handle(app, &req, &mut writer);
+                let d = server::handle(app, &req, reader.get_mut());
                 if d != Disposition::KeepAlive {
                     break d;
                 }
@@ -119,34 +135,36 @@ fn serve_conn(app: &App, stream: TcpStream) {
                     eprintln!("[devserver] bad request: {}", msg);
                 }
                 let body = format!("Bad Request: {}", msg);
+                let w = reader.get_mut();
                 let _ = write!(
-                    writer,
+                    w,
                     "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
                     body.len(),
                     body
                 );
-                let _ = writer.flush();
+                let _ = w.flush();
                 break Disposition::Close;
             }
         }
     };
+    let mut conn = reader.into_inner();
     match disposition {
-        Disposition::Reset => faults::set_linger_zero(&writer),
+        Disposition::Reset => conn.set_linger_zero(),
         _ => {
-            let _ = writer.shutdown(Shutdown::Write);
+            conn.finish(false);
             // Drain briefly so that unread request bytes do not turn our FIN into an RST.
-            let _ = reader.get_ref().set_read_timeout(Some(Duration::from_millis(200)));
+            conn.set_read_timeout(Some(Duration::from_millis(200)));
             let mut sink = [0u8; 4096];
+            let tcp = conn.tcp();
             for _ in 0..64 {
-                match reader.read(&mut sink) {
+                match (&*tcp).read(&mut sink) {
                     Ok(0) | Err(_) => break,
                     Ok(_) => {}
                 }
             }
         }
     }
-    drop(reader);
-    drop(writer);
+    drop(conn);
 }
 
 fn main() {
@@ -165,7 +183,10 @@ fn main() {
         }
     };
     if !addr.ip().is_loopback() || addr.is_ipv6() {
-        eprintln!("fastgpt-devserver: refusing to bind {}; only 127.0.0.1 is allowed", addr);
+        eprintln!(
+            "fastgpt-devserver: refusing to bind {}; only 127.0.0.1 is allowed",
+            addr
+        );
         std::process::exit(2);
     }
     install_signal_handlers();
@@ -203,7 +224,9 @@ fn main() {
             }
         });
     }
-    let log = std::env::var("FASTGPT_DEVSERVER_LOG").map(|v| v == "1").unwrap_or(false);
+    let log = std::env::var("FASTGPT_DEVSERVER_LOG")
+        .map(|v| v == "1")
+        .unwrap_or(false);
     if !log {
         // Keep stderr quiet unless logging was asked for.
         std::panic::set_hook(Box::new(|_| {}));
@@ -213,6 +236,7 @@ fn main() {
         heartbeat_ms: args.heartbeat_ms,
         chunk_delay_ms: args.chunk_delay_ms,
         log,
+        version: args.version,
     }));
     for conn in listener.incoming() {
         let stream = match conn {
@@ -226,7 +250,9 @@ fn main() {
         let _ = std::thread::Builder::new()
             .name("conn".into())
             .spawn(move || {
-                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| serve_conn(&app, stream)));
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    serve_conn(&app, Conn::Plain(stream))
+                }));
             });
     }
 }

@@ -36,13 +36,25 @@ pub struct Item {
     pub delete_time: Option<u64>,
 }
 
+/// One stored object (chat file upload).
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub key: String,
+    pub content_type: String,
+    /// Content-Type the client sent: the `file` part's header (POST) or the request header (PUT).
+    pub sent_content_type: Option<String>,
+    pub filename: String,
+    pub method: &'static str,
+    pub bytes: Vec<u8>,
+}
+
 #[derive(Default)]
 pub struct Store {
     pub chats: Vec<Chat>,
     pub items: Vec<Item>,
     pub fault_counts: HashMap<String, u64>,
-    /// Objects stored through `/__s3/` (chat file uploads).
-    pub uploads: Vec<crate::s3::Upload>,
+    /// Objects stored through `/__s3/` or the upload proxy (chat file uploads).
+    pub uploads: Vec<Upload>,
     seq: u64,
     last_ms: u64,
 }
@@ -79,7 +91,8 @@ impl Store {
 
     /// Live (not deleted) chat.
     pub fn live_chat(&self, app_id: &str, chat_id: &str) -> Option<&Chat> {
-        self.chat(app_id, chat_id).filter(|c| c.delete_time.is_none())
+        self.chat(app_id, chat_id)
+            .filter(|c| c.delete_time.is_none())
     }
 
     /// Create the chat if needed (or revive a deleted one); bump updateTime.
@@ -152,7 +165,12 @@ impl Store {
             .collect()
     }
 
-    pub fn live_item_mut(&mut self, app_id: &str, chat_id: &str, data_id: &str) -> Option<&mut Item> {
+    pub fn live_item_mut(
+        &mut self,
+        app_id: &str,
+        chat_id: &str,
+        data_id: &str,
+    ) -> Option<&mut Item> {
         self.items.iter_mut().find(|i| {
             i.app_id == app_id
                 && i.chat_id == chat_id

@@ -1,0 +1,92 @@
+//! One accepted connection: plain TCP, or TLS over TCP. Handlers read and write through
+//! `Conn`; socket-level knobs (timeouts, RST, half-close) go to the TCP socket underneath.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::os::unix::io::AsRawFd;
+use std::time::Duration;
+
+pub enum Conn {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ServerConnection, TcpStream>>),
+}
+
+impl Conn {
+    pub fn tcp(&self) -> &TcpStream {
+        match self {
+            Conn::Plain(s) => s,
+            Conn::Tls(t) => &t.sock,
+        }
+    }
+
+    pub fn is_tls(&self) -> bool {
+        matches!(self, Conn::Tls(_))
+    }
+
+    /// `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT`: the origin clients reached.
+    pub fn base_url(&self) -> String {
+        let scheme = if self.is_tls() { "https" } else { "http" };
+        self.tcp()
+            .local_addr()
+            .map(|a| format!("{}://{}", scheme, a))
+            .unwrap_or_default()
+    }
+
+    pub fn set_read_timeout(&self, d: Option<Duration>) {
+        let _ = self.tcp().set_read_timeout(d);
+    }
+
+    /// Orderly end of our side: TLS `close_notify` (unless `abrupt`), then FIN.
+    pub fn finish(&mut self, abrupt: bool) {
+        if let Conn::Tls(t) = self {
+            if !abrupt {
+                t.conn.send_close_notify();
+                let _ = t.conn.complete_io(&mut t.sock);
+            }
+        }
+        let _ = self.tcp().shutdown(Shutdown::Write);
+    }
+
+    /// Make the next close of the socket abortive (RST) via `SO_LINGER {1, 0}`.
+    pub fn set_linger_zero(&self) {
+        let linger = libc::linger {
+            l_onoff: 1,
+            l_linger: 0,
+        };
+        // SAFETY: valid fd owned by the TcpStream; pointer and length describe a live
+        // `linger` value for the duration of the call.
+        unsafe {
+            libc::setsockopt(
+                self.tcp().as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_LINGER,
+                &linger as *const libc::linger as *const libc::c_void,
+                std::mem::size_of::<libc::linger>() as libc::socklen_t,
+            );
+        }
+    }
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.read(buf),
+            Conn::Tls(t) => t.read(buf),
+        }
+    }
+}
+
+impl Write for Conn {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.write(buf),
+            Conn::Tls(t) => t.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Conn::Plain(s) => s.flush(),
+            Conn::Tls(t) => t.flush(),
+        }
+    }
+}
