@@ -340,18 +340,12 @@ impl Ctx<'_> {
     }
 
     /// A validation failure, rendered as the release would: before 4.14.4 no route has a
-    /// schema (the bad value reaches MongoDB: a plain cast error); 4.14.4 a plain error with
+    /// schema (the bad value reaches MongoDB: a plain error, here `<field>: <message>`); 4.14.4 a plain error with
     /// zod's text; 4.14.5–4.14.6 the mapped body without `zodError`; then with it.
     pub fn invalid(&self, field: &str, code: &str, message: &str) -> ApiError {
         let is = issue(code, field, message);
         match self.release {
-            Some(r) if r < v(4, 14, 4) => ApiError::plain(
-                500,
-                &format!(
-                    "Cast to ObjectId failed for value \"{}\" at path \"{}\"",
-                    code, field
-                ),
-            ),
+            Some(r) if r < v(4, 14, 4) => ApiError::plain(500, &format!("{}: {}", field, message)),
             Some(r) if r < v(4, 14, 5) => ApiError::plain(
                 500,
                 &serde_json::to_string_pretty(&json!([is])).unwrap_or_default(),

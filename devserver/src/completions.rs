@@ -1,13 +1,16 @@
 //! Chat completions (v1 and v2): the dev "workflow", saving the round, and the streamed or
 //! JSON answer. Depends on `app`, `sse`, `state`, `faults`, `util`.
 
-use crate::app::{self, ApiError, Ctx};
+use crate::app::{self, ApiError, Ctx, Style};
 use crate::conn::Conn;
 use crate::faults::{Disposition, Fault};
 use crate::http::{Request, Response};
-use crate::sse::{error_frame_response, run, Ending, Frame, Kind, SseOpts};
+use crate::release::{beta, v};
+use crate::sse::{error_frame_response, run, Ending, Frame, Kind, Live, SseOpts};
+use crate::state::{Round, DONE, ERRORED, GENERATING};
 use crate::util::{self, obj};
 use serde_json::{json, Map, Value};
+use std::sync::Arc;
 use std::thread::sleep;
 use std::time::Duration;
 
@@ -143,6 +146,17 @@ struct Turn {
     duration: f64,
     slow_ms: u64,
     node_error: bool,
+    /// The chat's first round (FastGPT titles a chat once: `chatTitle`).
+    first_round: bool,
+    title: String,
+}
+
+/// Header values that switch resume mirroring on (`x-fastgpt-stream-resume`).
+fn truthy_header(v: Option<&str>) -> bool {
+    matches!(
+        v.map(|s| s.trim().to_ascii_lowercase()).as_deref(),
+        Some("1" | "true" | "yes" | "on")
+    )
 }
 
 pub fn completions(ctx: &Ctx, version: u8, w: &mut Conn) -> Disposition {
@@ -153,7 +167,7 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut Conn) -> Disposition {
     };
     let stream = body.get("stream") == Some(&Value::Bool(true));
     let detail = body.get("detail") == Some(&Value::Bool(true));
-    let sse_errors = stream && ctx.style != app::Style::E3Compat;
+    let sse_errors = stream && ctx.style != Style::E3Compat;
     let fail = |w: &mut Conn, e: ApiError| -> Disposition {
         if sse_errors {
             error_frame_response(w, &e.body(ctx.style).to_string(), &ctx.extra_headers())
@@ -161,6 +175,42 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut Conn) -> Disposition {
             ctx.respond(w, ctx.render_error(&e))
         }
     };
+    // 4.14.11: the zod schema is parsed before the handler's try-block, so its failures are
+    // JSON even for `stream:true`; before 4.15.0 `null` members are rejected too.
+    if ctx.since(v(4, 14, 11), false) {
+        let json_fail = |w: &mut Conn, e: ApiError| ctx.respond(w, ctx.render_error(&e));
+        if !ctx.since(v(4, 15, 0), false) {
+            for k in [
+                "chatId",
+                "detail",
+                "stream",
+                "appId",
+                "responseChatItemId",
+                "variables",
+            ] {
+                if body.get(k) == Some(&Value::Null) {
+                    return json_fail(
+                        w,
+                        ctx.invalid(
+                            k,
+                            "invalid_type",
+                            "Invalid input: expected nonoptional, received null",
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(a) = body.get("appId").filter(|a| !a.is_null()) {
+            if !a.as_str().map(util::is_object_id).unwrap_or(false) {
+                return json_fail(w, ctx.invalid("appId", "invalid_format", HEX_MSG));
+            }
+        }
+        if let Some(Value::String(c)) = body.get("chatId") {
+            if c.chars().count() > 1024 {
+                return json_fail(w, ctx.invalid("chatId", "too_big", TOO_BIG_MSG));
+            }
+        }
+    }
 
     let key_app = match ctx.auth() {
         Ok(a) => a,
@@ -172,16 +222,7 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut Conn) -> Disposition {
     let app_id = match body.get("appId") {
         None | Some(Value::Null) => key_app.unwrap_or_else(|| DEFAULT_APP_ID.to_string()),
         Some(Value::String(s)) if util::is_object_id(s) => s.clone(),
-        Some(_) => {
-            return fail(
-                w,
-                ctx.invalid(
-                    "appId",
-                    "invalid_format",
-                    "Invalid string: must match pattern /^[0-9a-fA-F]{24}$/",
-                ),
-            )
-        }
+        Some(_) => return fail(w, ctx.invalid("appId", "invalid_format", HEX_MSG)),
     };
     let messages = match body.get("messages") {
         Some(Value::Array(m)) => m.clone(),
@@ -193,15 +234,8 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut Conn) -> Disposition {
     }
     let chat_id = match body.get("chatId") {
         Some(Value::String(s)) if !s.trim().is_empty() => {
-            if s.chars().count() > 1024 {
-                return fail(
-                    w,
-                    ctx.invalid(
-                        "chatId",
-                        "too_big",
-                        "Too big: expected string to have <=1024 characters",
-                    ),
-                );
+            if s.chars().count() > 1024 && ctx.since(v(4, 14, 11), true) {
+                return fail(w, ctx.invalid("chatId", "too_big", TOO_BIG_MSG));
             }
             s.clone()
         }
@@ -226,6 +260,18 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut Conn) -> Disposition {
 
     let turn = {
         let mut store = ctx.app.lock();
+        // 4.14.11: a chat that is still generating refuses a new round.
+        if ctx.since(v(4, 14, 11), true) && store.running_round(&app_id, &chat_id).is_some() {
+            drop(store);
+            return fail(
+                w,
+                ApiError::known(
+                    504001,
+                    "chatIsGenerating",
+                    "common:code_error.chat_error.chat_generating",
+                ),
+            );
+        }
         // Pending interactive on the last live AI item?
         let pending = store
             .live_items(&app_id, &chat_id)
@@ -317,8 +363,18 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut Conn) -> Disposition {
         // Save.
         let skip_save = stream && ctx.has(&Fault::ErrorEventFirst);
         let mut all_variables = Map::new();
+        let mut first_round = false;
+        let mut title = String::new();
         if !skip_save {
             let chat = store.touch_chat(&app_id, &chat_id, &question);
+            first_round = chat.rounds == 1;
+            title = if chat.custom_title.is_empty() {
+                chat.title.clone()
+            } else {
+                chat.custom_title.clone()
+            };
+            chat.generate_status = if stream { GENERATING } else { DONE };
+            chat.has_been_read = false;
             for (k, v) in &variables {
                 chat.variables.insert(k.clone(), v.clone());
             }
@@ -381,6 +437,8 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut Conn) -> Disposition {
             duration,
             slow_ms: slow,
             node_error,
+            first_round,
+            title,
         }
     };
 
@@ -388,11 +446,48 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut Conn) -> Disposition {
         if turn.slow_ms > 0 {
             sleep(Duration::from_millis(turn.slow_ms));
         }
-        let v = non_stream_body(&turn, detail);
+        let mut v = non_stream_body(&turn, detail);
+        if ctx.since(beta(4, 15, 0, 5), false) {
+            v["title"] = json!(turn.title);
+        }
+        if stream {
+            set_status(ctx, &app_id, &chat_id, DONE);
+        }
         return ctx.respond(w, Response::json(200, &v));
     }
-    stream_turn(ctx, &turn, version, detail, w)
+    // The round, shared with `v2/chat/stop` and `core/chat/resume`.
+    let wants_mirror = version == 2
+        && ctx.since(v(4, 14, 11), true)
+        && truthy_header(req.header("x-fastgpt-stream-resume"));
+    let unavailable = wants_mirror && ctx.has(&Fault::ResumeUnavailable);
+    let round = Arc::new(Round::new(
+        version,
+        wants_mirror && !unavailable,
+        unavailable,
+    ));
+    ctx.app
+        .lock()
+        .rounds
+        .insert((app_id.clone(), chat_id.clone()), Arc::clone(&round));
+    let live = Live {
+        round: &round,
+        outlive_client: version == 2 && ctx.since(v(4, 14, 5), true),
+    };
+    let d = stream_turn(ctx, &turn, version, detail, w, Some(&live));
+    round.finish();
+    let errored = ctx.has(&Fault::ErrorEvent);
+    set_status(ctx, &app_id, &chat_id, if errored { ERRORED } else { DONE });
+    d
 }
+
+fn set_status(ctx: &Ctx, app_id: &str, chat_id: &str, status: u8) {
+    if let Some(c) = ctx.app.lock().chat_mut(app_id, chat_id) {
+        c.generate_status = status;
+    }
+}
+
+const HEX_MSG: &str = "Invalid string: must match pattern /^[0-9a-fA-F]{24}$/";
+const TOO_BIG_MSG: &str = "Too big: expected string to have <=1024 characters";
 
 fn non_stream_body(t: &Turn, detail: bool) -> Value {
     let content = match (&t.mode, detail) {
@@ -432,8 +527,36 @@ fn non_stream_body(t: &Turn, detail: bool) -> Value {
     v
 }
 
-fn stream_turn(ctx: &Ctx, t: &Turn, version: u8, detail: bool, w: &mut Conn) -> Disposition {
+fn stream_turn(
+    ctx: &Ctx,
+    t: &Turn,
+    version: u8,
+    detail: bool,
+    w: &mut Conn,
+    live: Option<&Live>,
+) -> Disposition {
     let req = ctx.req;
+    // Release facts (versions reference §6): compatibility mode keeps this server's
+    // earlier stream (4.9.7–4.14.10 end sequence, no chatTitle).
+    let heartbeats_on = ctx.since(v(4, 8, 12), true);
+    let duration_on = ctx.since(v(4, 9, 7), true);
+    let bare_duration = ctx
+        .release
+        .map(|r| r.within(v(4, 9, 7), Some(v(4, 9, 8))))
+        .unwrap_or(false);
+    let done_last = ctx.since(v(4, 14, 11), false);
+    let title_frame = t.first_round
+        && match ctx.release {
+            Some(r) if r.within(beta(4, 15, 0, 5), Some(v(4, 15, 0))) => true,
+            Some(r) => r >= v(4, 15, 0) && detail,
+            None => false,
+        };
+    let old_stop = !ctx.since(v(4, 8, 20), true);
+    let value_ids = ctx.since(v(4, 14, 7), false);
+    let flow_object_bug = ctx
+        .release
+        .map(|r| r.within(v(4, 14, 7), Some(v(4, 14, 8))))
+        .unwrap_or(false);
     let ev = |name: &'static str| if detail { Some(name) } else { None };
     let hb_ms = req
         .header("x-dev-heartbeat-ms")
@@ -445,6 +568,12 @@ fn stream_turn(ctx: &Ctx, t: &Turn, version: u8, detail: bool, w: &mut Conn) -> 
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(ctx.app.cfg.chunk_delay_ms);
     let heartbeat = || Frame::ev(ev("answer"), text_chunk(""), Kind::Heartbeat);
+    let tool = |mut v: Value| {
+        if value_ids {
+            v["responseValueId"] = json!("call_1");
+        }
+        v.to_string()
+    };
     let nodes_json = |n: &Value| n.to_string();
 
     let mut f: Vec<Frame> = Vec::new();
@@ -487,7 +616,7 @@ fn stream_turn(ctx: &Ctx, t: &Turn, version: u8, detail: bool, w: &mut Conn) -> 
     }
     if t.slow_ms > 0 {
         let mut elapsed = 0;
-        while elapsed + hb_ms <= t.slow_ms {
+        while heartbeats_on && elapsed + hb_ms <= t.slow_ms {
             let mut h = heartbeat();
             *h.delay_mut() = hb_ms;
             f.push(h);
@@ -505,21 +634,21 @@ fn stream_turn(ctx: &Ctx, t: &Turn, version: u8, detail: bool, w: &mut Conn) -> 
             "functionName": "search", "params": "", "response": ""}});
         push_delayed(
             &mut f,
-            Frame::ev(Some("toolCall"), tool_call.to_string(), Kind::Other),
+            Frame::ev(Some("toolCall"), tool(tool_call), Kind::Other),
         );
         f.push(Frame::ev(
             Some("toolParams"),
-            json!({"tool": {"id": "call_1", "params": "{\"q\":"}}).to_string(),
+            tool(json!({"tool": {"id": "call_1", "params": "{\"q\":"}})),
             Kind::Other,
         ));
         f.push(Frame::ev(
             Some("toolParams"),
-            json!({"tool": {"id": "call_1", "params": "\"x\"}"}}).to_string(),
+            tool(json!({"tool": {"id": "call_1", "params": "\"x\"}"}})),
             Kind::Other,
         ));
         f.push(Frame::ev(
             Some("toolResponse"),
-            json!({"tool": {"id": "call_1", "response": "found"}}).to_string(),
+            tool(json!({"tool": {"id": "call_1", "response": "found"}})),
             Kind::Other,
         ));
         if version == 2 {
@@ -565,18 +694,35 @@ fn stream_turn(ctx: &Ctx, t: &Turn, version: u8, detail: bool, w: &mut Conn) -> 
             Frame::ev(Some("flowNodeResponse"), nodes_json(last), Kind::Other),
         );
     }
-    if detail {
+    if (detail && duration_on) || bare_duration {
         push_delayed(
             &mut f,
             Frame::ev(
-                Some("workflowDuration"),
+                ev("workflowDuration"),
                 json!({"durationSeconds": t.duration}).to_string(),
                 Kind::Other,
             ),
         );
     }
-    push_delayed(&mut f, Frame::ev(ev("answer"), stop_chunk(), Kind::Stop));
-    f.push(Frame::ev(ev("answer"), "[DONE]", Kind::Done));
+    if title_frame {
+        push_delayed(
+            &mut f,
+            Frame::ev(
+                Some("chatTitle"),
+                json!({"title": t.title}).to_string(),
+                Kind::Other,
+            ),
+        );
+    }
+    let stop = if old_stop {
+        chunk(json!({}), Some("stop"))
+    } else {
+        stop_chunk()
+    };
+    push_delayed(&mut f, Frame::ev(ev("answer"), stop, Kind::Stop));
+    if !done_last {
+        f.push(Frame::ev(ev("answer"), "[DONE]", Kind::Done));
+    }
     let flow_responses = |as_object: bool| -> String {
         if as_object {
             let mut m = Map::new();
@@ -592,9 +738,12 @@ fn stream_turn(ctx: &Ctx, t: &Turn, version: u8, detail: bool, w: &mut Conn) -> 
     if v1_detail {
         f.push(Frame::ev(
             Some("flowResponses"),
-            flow_responses(ctx.has(&Fault::FlowResponsesObject)),
+            flow_responses(ctx.has(&Fault::FlowResponsesObject) || flow_object_bug),
             Kind::Other,
         ));
+    }
+    if done_last {
+        f.push(Frame::ev(ev("answer"), "[DONE]", Kind::Done));
     }
 
     // ---- stream faults ----
@@ -685,7 +834,7 @@ fn stream_turn(ctx: &Ctx, t: &Turn, version: u8, detail: bool, w: &mut Conn) -> 
             _ => {}
         }
     }
-    run(w, &opts, &f, ending)
+    run(w, &opts, &f, ending, live)
 }
 
 /// Index just after the 2nd answer-text frame (after the only one if there is one; before

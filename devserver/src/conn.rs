@@ -47,6 +47,30 @@ impl Conn {
         let _ = self.tcp().shutdown(Shutdown::Write);
     }
 
+    /// The peer has closed its side (a non-blocking peek reads EOF) or the socket failed.
+    pub fn peer_closed(&self) -> bool {
+        let mut b = [0u8; 1];
+        // SAFETY: valid fd; the buffer is a live 1-byte array; MSG_PEEK leaves data queued.
+        let n = unsafe {
+            libc::recv(
+                self.tcp().as_raw_fd(),
+                b.as_mut_ptr() as *mut libc::c_void,
+                1,
+                libc::MSG_PEEK | libc::MSG_DONTWAIT,
+            )
+        };
+        if n == 0 {
+            return true;
+        }
+        n < 0 && {
+            let e = io::Error::last_os_error();
+            !matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+            )
+        }
+    }
+
     /// Make the next close of the socket abortive (RST) via `SO_LINGER {1, 0}`.
     pub fn set_linger_zero(&self) {
         let linger = libc::linger {

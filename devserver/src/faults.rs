@@ -30,6 +30,8 @@ pub enum Fault {
     GuideObject,
     // ---- chat file presign only: the later upload answers S3 500 InternalError ----
     StorageError,
+    // ---- v2 completions with `x-fastgpt-stream-resume: 1`: no mirror (memory pressure) ----
+    ResumeUnavailable,
     // ---- stream:true completions only ----
     Crlf,
     Cr,
@@ -162,6 +164,7 @@ pub fn parse(spec: &str) -> Result<Vec<Fault>, String> {
             "gzip-body" => Fault::GzipBody,
             "guide-object" => Fault::GuideObject,
             "storage-error" => Fault::StorageError,
+            "resume-unavailable" => Fault::ResumeUnavailable,
             "crlf" => Fault::Crlf,
             "cr" => Fault::Cr,
             "bytewise" => Fault::Bytewise,

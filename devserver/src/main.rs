@@ -10,6 +10,7 @@ mod faults;
 mod http;
 mod multipart;
 mod release;
+mod rounds;
 mod routes;
 mod s3;
 mod server;

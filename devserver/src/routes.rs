@@ -485,7 +485,7 @@ pub fn resolve(path: &str, t: Table) -> Option<&'static Route> {
             && match t {
                 Table::Release(ver) => ver.within(r.first, r.until),
                 Table::Compat { legacy, current } => match r.compat {
-                    Family::Shared => r.path != "/api/system/file/upload/",
+                    Family::Shared => true,
                     Family::Legacy => legacy,
                     Family::Current => current,
                     Family::No => false,
@@ -508,7 +508,7 @@ pub fn describe(t: Table) -> serde_json::Value {
         .iter()
         .filter(|r| match t {
             Table::Release(ver) => ver.within(r.first, r.until),
-            Table::Compat { .. } => r.compat != Family::No && r.path != "/api/system/file/upload/",
+            Table::Compat { .. } => r.compat != Family::No,
         })
         .map(|r| {
             serde_json::json!({
@@ -526,9 +526,49 @@ pub fn describe(t: Table) -> serde_json::Value {
     serde_json::Value::Array(rows)
 }
 
+/// The route table as a Markdown table (README "Route table"; a unit test keeps the two equal).
+#[cfg(test)]
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "| path | endpoint | web-client method | parameters | releases | API keys from | compat family |\n|---|---|---|---|---|---|---|\n",
+    );
+    for r in ROUTES {
+        let path = match r.matching {
+            Match::Exact => format!("`{}`", r.path),
+            Match::Prefix => format!("`{}<token>`", r.path),
+        };
+        let releases = match r.until {
+            None => format!("{} →", r.first),
+            Some(u) => format!("{} – (before {})", r.first, u),
+        };
+        out.push_str(&format!(
+            "| {} | {:?} | {} | {} | {} | {} | {:?} |\n",
+            path,
+            r.ep,
+            r.method.as_str(),
+            r.src.as_str(),
+            releases,
+            r.api_key_from,
+            r.compat
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn readme_has_the_table() {
+        let readme = include_str!("../README.md");
+        let t = markdown();
+        assert!(
+            readme.contains(&t),
+            "README route table is stale; it should be:\n{}",
+            t
+        );
+    }
 
     #[test]
     fn one_row_per_path_per_release() {

@@ -2,13 +2,14 @@
 //! a small S3-compatible object endpoint under `/__s3/` that checks them. See UPLOADS.md
 //! for the FastGPT sources these shapes follow, and README.md for the behaviour.
 
-use crate::app::App;
+use crate::app::{ApiError, App, Ctx};
 use crate::conn::Conn;
 use crate::faults::Disposition;
 use crate::http::{self, Request, Response};
 use crate::multipart;
+use crate::release::{beta, v};
 use crate::sha256::{hex, hmac_sha256, sha256};
-use crate::state::Upload;
+use crate::state::{ProxyToken, Upload};
 use crate::util::{self, obj};
 use serde_json::{json, Map, Value};
 
@@ -35,11 +36,17 @@ pub enum Shape {
     Put,
     /// `{url, key, headers (x-amz-meta-* only)}` (no Content-Type, previewUrl, maxSize)
     PutBare,
+    /// `{url, key, headers (x-amz-meta-* + Content-Type), maxSize}` (4.14.5–4.14.10)
+    PutS3,
+    /// `{url: <FastGPT upload proxy>, key, headers: {content-type}, maxSize, previewUrl?,
+    /// uploadMode?}` (4.14.11+; the fields per release)
+    Proxy,
 }
 
 #[derive(Debug, Clone)]
 pub struct PresignOpts {
-    pub shape: Shape,
+    /// `X-Dev-Presign`; `None` = the shape of the emulated release.
+    pub shape: Option<Shape>,
     pub max: u64,
     pub expired: bool,
     pub storage_error: bool,
@@ -52,10 +59,13 @@ pub fn presign_opts(req: &Request) -> Result<PresignOpts, String> {
         .map(|s| s.trim().to_ascii_lowercase())
         .as_deref()
     {
-        None | Some("") | Some("post") => Shape::Post,
-        Some("post-bare") => Shape::PostBare,
-        Some("put") => Shape::Put,
-        Some("put-bare") => Shape::PutBare,
+        None | Some("") => None,
+        Some("post") => Some(Shape::Post),
+        Some("post-bare") => Some(Shape::PostBare),
+        Some("put") => Some(Shape::Put),
+        Some("put-bare") => Some(Shape::PutBare),
+        Some("put-s3") => Some(Shape::PutS3),
+        Some("proxy") => Some(Shape::Proxy),
         Some(other) => return Err(format!("X-Dev-Presign: unknown value '{}'", other)),
     };
     let max = match req.header("x-dev-upload-max") {
@@ -297,6 +307,11 @@ fn sanitize(s: &str, n: usize) -> String {
     }
 }
 
+/// The chat id as it appears in an object key.
+pub fn sanitize_chat_id(chat_id: &str) -> String {
+    sanitize(chat_id, 64)
+}
+
 /// `chat/<appId>/<uId>/<chatId>/<name>_<nanoid6>[.<ext>]` (FastGPT's pre-source-type layout).
 pub fn make_key(app_id: &str, chat_id: &str, filename: &str) -> String {
     let base = filename.rsplit(['/', '\\']).next().unwrap_or(filename);
@@ -419,6 +434,7 @@ pub fn presign(
     chat_id: &str,
     filename: &str,
     o: &PresignOpts,
+    shape: Shape,
 ) -> Value {
     let now = util::now_ms() / 1000;
     // An "expired" presign was issued long enough ago that its lifetime has passed.
@@ -438,7 +454,7 @@ pub fn presign(
         ("x-amz-meta-origin-filename".into(), enc_name.clone()),
         ("x-amz-meta-upload-time".into(), util::iso_ms(issued * 1000)),
     ];
-    match o.shape {
+    match shape {
         Shape::Post | Shape::PostBare => {
             let date = amz_date(issued);
             let cred = credential(issued);
@@ -482,14 +498,15 @@ pub fn presign(
                 ("url", json!(format!("{}/__s3/{}", base, BUCKET))),
                 ("fields", Value::Object(fields)),
             ]);
-            if o.shape == Shape::Post {
+            if shape == Shape::Post {
                 d["maxSize"] = json!(o.max);
             }
             d
         }
-        Shape::Put | Shape::PutBare => {
+        Shape::Proxy => unreachable!("proxy presigns are made by proxy_presign"),
+        Shape::Put | Shape::PutBare | Shape::PutS3 => {
             let mut headers = meta.clone();
-            if o.shape == Shape::Put {
+            if shape != Shape::PutBare {
                 headers.push(("Content-Type".into(), content_type.into()));
             }
             let mut extra = vec![("X-Dev-Max-Size".to_string(), o.max.to_string())];
@@ -515,7 +532,10 @@ pub fn presign(
                 ("key", json!(key)),
                 ("headers", Value::Object(hmap)),
             ]);
-            if o.shape == Shape::Put {
+            if shape == Shape::PutS3 {
+                d["maxSize"] = json!(o.max);
+            }
+            if shape == Shape::Put {
                 d["previewUrl"] = json!(signed_url(
                     secret,
                     base,
@@ -529,6 +549,159 @@ pub fn presign(
                 d["maxSize"] = json!(o.max);
             }
             d
+        }
+    }
+}
+
+/// A GET URL for `key` on the object endpoint, signed for an hour (FastGPT 4.14.x
+/// `presignChatFileGetUrl`, and `previewUrl` of 4.15.0-beta1 – 4.15.1).
+pub fn signed_get_url(secret: &[u8], base: &str, key: &str) -> String {
+    let now = util::now_ms() / 1000;
+    signed_url(secret, base, "GET", key, now, PREVIEW_SECS, &[], &[])
+}
+
+/// A short download link `…/api/system/file/d/<alias>` (4.15.2+).
+pub fn short_link(app: &App, base: &str, key: &str) -> String {
+    let alias = util::nanoid(16);
+    app.lock()
+        .short_links
+        .insert(alias.clone(), key.to_string());
+    format!("{}/api/system/file/d/{}", base, alias)
+}
+
+fn b64url(data: &[u8]) -> String {
+    base64_encode(data)
+        .trim_end_matches('=')
+        .replace('+', "-")
+        .replace('/', "_")
+}
+
+/// A 4.14.11+ presign: the upload goes through FastGPT's own proxy route, which checks the
+/// token, the size and the type. `release` decides the URL form and the extra fields.
+pub fn proxy_presign(
+    ctx: &Ctx,
+    app_id: &str,
+    chat_id: &str,
+    filename: &str,
+    o: &PresignOpts,
+) -> Value {
+    let now = util::now_ms();
+    let key = make_key(app_id, chat_id, filename);
+    let content_type = mime_for(filename);
+    let short_tokens = ctx.since(v(4, 15, 2), true);
+    let token = if short_tokens {
+        util::nanoid(40)
+    } else {
+        let head = b64url(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let body = b64url(
+            json!({"key": key, "exp": now / 1000 + PRESIGN_SECS})
+                .to_string()
+                .as_bytes(),
+        );
+        let sig = b64url(&hmac_sha256(
+            &ctx.app.s3_secret,
+            format!("{}.{}", head, body).as_bytes(),
+        ));
+        format!("{}.{}.{}", head, body, sig)
+    };
+    let expires_ms = if o.expired {
+        now - 1000
+    } else {
+        now + PRESIGN_SECS * 1000
+    };
+    ctx.app.lock().proxy_tokens.insert(
+        token.clone(),
+        ProxyToken {
+            key: key.clone(),
+            max: o.max,
+            expires_ms,
+            content_type: content_type.to_string(),
+            filename: filename.to_string(),
+            storage_error: o.storage_error,
+        },
+    );
+    let route = if short_tokens { "u" } else { "upload" };
+    let mut d = obj(vec![
+        (
+            "url",
+            json!(format!("{}/api/system/file/{}/{}", ctx.base, route, token)),
+        ),
+        ("key", json!(key)),
+        ("headers", json!({"content-type": content_type})),
+        ("maxSize", json!(o.max)),
+    ]);
+    if ctx.since(beta(4, 15, 0, 1), true) {
+        d["previewUrl"] = json!(if short_tokens {
+            short_link(ctx.app, &ctx.base, &key)
+        } else {
+            signed_get_url(&ctx.app.s3_secret, &ctx.base, &key)
+        });
+    }
+    if ctx.since(v(4, 16, 0), true) {
+        d["uploadMode"] = json!("single");
+    }
+    d
+}
+
+/// `PUT /api/system/file/upload/<jwt>` (4.14.11–4.15.1), `PUT /api/system/file/u/<token>`
+/// (4.15.2+): store the raw body under the token's key; answers are envelopes.
+pub fn proxy_upload(ctx: &Ctx) -> Result<Value, ApiError> {
+    let req = ctx.req;
+    if req.method != "PUT" {
+        return Err(ApiError::plain(405, "Method not allowed"));
+    }
+    let token = req.path.rsplit('/').next().unwrap_or("");
+    let t = ctx.app.lock().proxy_tokens.get(token).cloned();
+    let t = match t {
+        Some(t) if t.expires_ms >= util::now_ms() => t,
+        _ => {
+            return Err(ApiError::known(
+                507003,
+                "unAuthFile",
+                "common:error.unAuthFile",
+            ))
+        }
+    };
+    if t.storage_error {
+        return Err(ApiError::plain(500, "Upload to object storage failed"));
+    }
+    let size = req.body.len() as u64;
+    if size > t.max {
+        return Err(
+            ApiError::known(413, "EntityTooLarge", "common:error.file_too_large").with_http(413),
+        );
+    }
+    if size == 0 {
+        return Err(ApiError::known(
+            510000,
+            "InvalidUploadFileType",
+            "common:error.s3_upload_invalid_file_type",
+        ));
+    }
+    let sent = req.header("content-type").map(str::to_string);
+    store(
+        ctx.app,
+        Upload {
+            key: t.key.clone(),
+            content_type: t.content_type.clone(),
+            sent_content_type: sent,
+            filename: t.filename.clone(),
+            method: "PUT",
+            bytes: req.body.clone(),
+        },
+    );
+    Ok(json!({"success": true}))
+}
+
+/// `GET /api/system/file/d/<alias>` (4.15.2+ short links): the stored bytes.
+pub fn proxy_download(ctx: &Ctx) -> Result<Response, ApiError> {
+    let alias = ctx.req.path.rsplit('/').next().unwrap_or("");
+    let s = ctx.app.lock();
+    let key = s.short_links.get(alias).cloned();
+    match key.and_then(|k| s.uploads.iter().find(|u| u.key == k)) {
+        Some(u) => Ok(Response::new(200, &u.content_type, u.bytes.clone())),
+        None => {
+            Err(ApiError::known(507002, "fileNotFound", "common:error.fileNotFound").with_http(404))
         }
     }
 }

@@ -8,7 +8,7 @@ use crate::faults::{self, Disposition, GenericOutcome};
 use crate::http::{self, Request, Response};
 use crate::release::{v, Version};
 use crate::routes::{self, Ep, Table};
-use crate::{chat, completions, s3, util};
+use crate::{chat, completions, rounds, s3, util};
 use serde_json::json;
 
 fn text(status: u16, msg: String) -> Response {
@@ -152,9 +152,33 @@ pub fn handle(app: &App, req: &Request, w: &mut Conn) -> Disposition {
     if ep == Ep::Echo || req.header("x-dev-echo") == Some("1") {
         return ctx.respond(w, Response::json(200, &envelope(chat::echo_data(req))));
     }
+    // Next.js' body limits answer before FastGPT code runs (versions reference §7).
+    if let Some(r) = release {
+        let mb = match ep {
+            Ep::CompletionsV1 | Ep::CompletionsV2 if r >= v(4, 15, 3) => 10,
+            Ep::CompletionsV1 | Ep::CompletionsV2 if r >= v(4, 8, 1) => 20,
+            Ep::ProxyUpload | Ep::Resume | Ep::Echo => usize::MAX / (1024 * 1024),
+            _ => 1,
+        };
+        if req.body.len() > mb * 1024 * 1024 {
+            return ctx.respond(w, text(413, format!("Body exceeded {}mb limit", mb)));
+        }
+    }
     match ep {
         Ep::CompletionsV1 => return completions::completions(&ctx, 1, w),
         Ep::CompletionsV2 => return completions::completions(&ctx, 2, w),
+        // The upload proxy authorises by its token; short links are public.
+        Ep::ProxyUpload => {
+            let r = match s3::proxy_upload(&ctx) {
+                Ok(d) => Response::json(200, &envelope(d)),
+                Err(e) => ctx.render_error(&e),
+            };
+            return ctx.respond(w, r);
+        }
+        Ep::ProxyDownload => {
+            let r = s3::proxy_download(&ctx).unwrap_or_else(|e| ctx.render_error(&e));
+            return ctx.respond(w, r);
+        }
         _ => {}
     }
 
@@ -176,8 +200,15 @@ pub fn handle(app: &App, req: &Request, w: &mut Conn) -> Disposition {
         let r = ctx.render_error(&e);
         return ctx.respond(w, r);
     }
+    if ep == Ep::Resume {
+        return rounds::resume(&ctx, w);
+    }
     let params = ctx.params(&body);
-    let resp = match chat::dispatch(&ctx, ep, &params) {
+    let result = match ep {
+        Ep::Stop => rounds::stop(&ctx, &params),
+        _ => chat::dispatch(&ctx, ep, &params),
+    };
+    let resp = match result {
         Ok(data) => Response::json(200, &envelope(data)),
         Err(e) => ctx.render_error(&e),
     };

@@ -1,8 +1,9 @@
 //! The SSE writer: frames, their serialisation (with the framing faults), and a whole
-//! streamed response. Depends on `conn`, `faults`, `util`.
+//! streamed response. Depends on `conn`, `faults`, `state`, `util`.
 
 use crate::conn::Conn;
 use crate::faults::Disposition;
+use crate::state::Round;
 use crate::util;
 use std::io::Write;
 use std::thread::sleep;
@@ -62,6 +63,8 @@ pub struct SseOpts {
     pub bytewise: bool,
     pub comments: bool,
     pub chunked: bool,
+    /// Bytes before the first frame (e.g. a UTF-8 BOM).
+    pub prefix: Vec<u8>,
     /// Header lines after the status line (without Date/Connection/Transfer-Encoding).
     pub headers: Vec<(String, String)>,
 }
@@ -87,6 +90,7 @@ impl SseOpts {
             bytewise: false,
             comments: false,
             chunked: true,
+            prefix: Vec::new(),
             headers,
         }
     }
@@ -100,6 +104,8 @@ pub enum Ending {
     Reset,
     /// Silence for MS, then FIN without the terminating chunk.
     Stall(u64),
+    /// One byte every MS, forever (until the client leaves).
+    Trickle(u64),
 }
 
 struct Out<'a> {
@@ -173,22 +179,70 @@ fn serialize(frame: &Frame, opts: &SseOpts, index: usize) -> Vec<u8> {
     }
 }
 
-/// Write a whole SSE response. Write errors (client gone) end it quietly.
-pub fn run(w: &mut Conn, opts: &SseOpts, frames: &[Frame], ending: Ending) -> Disposition {
+/// How a streamed round relates to a shared `Round` (stop flag, resume mirror).
+pub struct Live<'a> {
+    pub round: &'a Round,
+    /// Keep producing after the client left (v2 from 4.14.5: only `v2/chat/stop` ends it).
+    pub outlive_client: bool,
+}
+
+/// Frames a stop request skips (the stopped stream then ends with its end sequence).
+fn skipped_when_stopped(k: Kind) -> bool {
+    matches!(k, Kind::AnswerText | Kind::Heartbeat | Kind::Reasoning)
+}
+
+/// Sleep `ms`, in slices, returning early when a stop was requested.
+fn pause(ms: u64, live: Option<&Live>) {
+    let mut left = ms;
+    while left > 0 {
+        if live
+            .map(|l| l.round.version == 2 && l.round.stop_requested())
+            .unwrap_or(false)
+        {
+            return;
+        }
+        let step = left.min(25);
+        sleep(Duration::from_millis(step));
+        left -= step;
+    }
+}
+
+/// The response head of a stream.
+pub fn head(opts: &SseOpts) -> String {
     let mut head = String::from("HTTP/1.1 200 OK\r\n");
     for (k, v) in &opts.headers {
         head.push_str(&format!("{}: {}\r\n", k, v));
     }
     head.push_str(&format!("Date: {}\r\n", util::http_date(util::now_ms())));
-    head.push_str("Connection: close\r\n");
+    if !opts
+        .headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("connection"))
+    {
+        head.push_str("Connection: close\r\n");
+    }
     if opts.chunked {
         head.push_str("Transfer-Encoding: chunked\r\n");
     }
     head.push_str("\r\n");
-    if w.write_all(head.as_bytes())
+    head
+}
+
+/// Write a whole SSE response. Write errors (client gone) end it quietly, unless `live`
+/// says the round outlives its client: then the frames are still produced (for the resume
+/// mirror and the stored state) until the end or a stop request.
+pub fn run(
+    w: &mut Conn,
+    opts: &SseOpts,
+    frames: &[Frame],
+    ending: Ending,
+    live: Option<&Live>,
+) -> Disposition {
+    let mut gone = w
+        .write_all(head(opts).as_bytes())
         .and_then(|_| w.flush())
-        .is_err()
-    {
+        .is_err();
+    if gone && !live.map(|l| l.outlive_client).unwrap_or(false) {
         return Disposition::Close;
     }
     let mut out = Out {
@@ -196,31 +250,59 @@ pub fn run(w: &mut Conn, opts: &SseOpts, frames: &[Frame], ending: Ending) -> Di
         chunked: opts.chunked,
         bytewise: opts.bytewise,
     };
+    let mut preamble = opts.prefix.clone();
     if opts.comments {
-        let mut b = b": connected".to_vec();
-        b.extend_from_slice(opts.eol);
-        b.extend_from_slice(opts.eol);
-        if out.send(&b).is_err() {
-            return Disposition::Close;
-        }
+        preamble.extend_from_slice(b": connected");
+        preamble.extend_from_slice(opts.eol);
+        preamble.extend_from_slice(opts.eol);
+    }
+    if !gone && out.send(&preamble).is_err() {
+        return Disposition::Close;
     }
     let mut event_index = 0;
+    let mut stopped = false;
     for f in frames {
+        if let Some(l) = live {
+            if l.round.version == 2 && l.round.stop_requested() {
+                stopped = true;
+            }
+        }
+        if stopped && skipped_when_stopped(f.kind()) {
+            continue;
+        }
         let delay = match f {
             Frame::Event { delay_ms, .. } | Frame::Raw { delay_ms, .. } => *delay_ms,
         };
         if delay > 0 {
-            sleep(Duration::from_millis(delay));
+            pause(delay, live);
+            if live
+                .map(|l| l.round.version == 2 && l.round.stop_requested())
+                .unwrap_or(false)
+            {
+                stopped = true;
+                if skipped_when_stopped(f.kind()) {
+                    continue;
+                }
+            }
         }
         let bytes = serialize(f, opts, event_index);
         if matches!(f, Frame::Event { .. }) {
             event_index += 1;
         }
-        if out.send(&bytes).is_err() {
-            return Disposition::Close;
+        if let Some(l) = live {
+            l.round.push(&bytes);
+        }
+        if !gone && out.send(&bytes).is_err() {
+            gone = true;
+            if !live.map(|l| l.outlive_client).unwrap_or(false) {
+                return Disposition::Close;
+            }
         }
     }
-    match ending {
+    if gone {
+        return Disposition::Close;
+    }
+    match if stopped { Ending::Clean } else { ending } {
         Ending::Clean => {
             if opts.chunked {
                 let _ = out.w.write_all(b"0\r\n\r\n");
@@ -236,6 +318,21 @@ pub fn run(w: &mut Conn, opts: &SseOpts, frames: &[Frame], ending: Ending) -> Di
             sleep(Duration::from_millis(ms));
             Disposition::Close
         }
+        Ending::Trickle(ms) => {
+            // A comment line repeated forever, one byte per write: valid SSE that never ends.
+            let pattern = b": keepalive\n";
+            let mut i = 0;
+            loop {
+                sleep(Duration::from_millis(ms.max(1)));
+                if out
+                    .send_one(&pattern[i % pattern.len()..i % pattern.len() + 1])
+                    .is_err()
+                {
+                    return Disposition::Close;
+                }
+                i += 1;
+            }
+        }
     }
 }
 
@@ -247,5 +344,5 @@ pub fn error_frame_response(w: &mut Conn, data: &str, extra: &[(String, String)]
         ..SseOpts::normal(&[])
     };
     let frames = [Frame::ev(Some("error"), data.as_bytes(), Kind::Other)];
-    run(w, &opts, &frames, Ending::Clean)
+    run(w, &opts, &frames, Ending::Clean, None)
 }
