@@ -41,7 +41,12 @@ impl Conn {
         if let Conn::Tls(t) = self {
             if !abrupt {
                 t.conn.send_close_notify();
-                let _ = t.conn.complete_io(&mut t.sock);
+            }
+            // Flush what TLS has to send (alerts, close_notify) without waiting to read.
+            while t.conn.wants_write() {
+                if t.conn.write_tls(&mut t.sock).is_err() {
+                    break;
+                }
             }
         }
         let _ = self.tcp().shutdown(Shutdown::Write);

@@ -30,7 +30,8 @@ use std::time::Duration;
 
 const USAGE: &str =
     "usage: fastgpt-devserver [--addr 127.0.0.1:PORT] [--api-key KEY] [--heartbeat-ms MS] \
-[--chunk-delay-ms MS] [--port-file PATH] [--exit-on-stdin-eof] [--fastgpt-version V|compat]";
+[--chunk-delay-ms MS] [--port-file PATH] [--exit-on-stdin-eof] [--fastgpt-version V|compat] \
+[--tls-cert FILE --tls-key FILE]";
 
 struct Args {
     addr: String,
@@ -40,6 +41,8 @@ struct Args {
     port_file: Option<String>,
     exit_on_stdin_eof: bool,
     version: Option<Version>,
+    tls_cert: Option<String>,
+    tls_key: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -51,6 +54,8 @@ fn parse_args() -> Result<Args, String> {
         port_file: None,
         exit_on_stdin_eof: false,
         version: None,
+        tls_cert: None,
+        tls_key: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -80,6 +85,8 @@ fn parse_args() -> Result<Args, String> {
                     Some(Version::parse(&v).map_err(|e| format!("--fastgpt-version: {}", e))?)
                 };
             }
+            "--tls-cert" => a.tls_cert = Some(value()?),
+            "--tls-key" => a.tls_key = Some(value()?),
             "-h" | "--help" => {
                 eprintln!("{}", USAGE);
                 std::process::exit(0);
@@ -87,7 +94,33 @@ fn parse_args() -> Result<Args, String> {
             other => return Err(format!("unknown argument '{}'", other)),
         }
     }
+    if a.tls_cert.is_some() != a.tls_key.is_some() {
+        return Err("--tls-cert and --tls-key go together".into());
+    }
     Ok(a)
+}
+
+/// The rustls server configuration from PEM files: the certificate chain (leaf first) and
+/// its private key (PKCS#8, PKCS#1 or SEC1). Uses the ring provider, as the library does.
+fn tls_config(cert: &str, key: &str) -> Result<Arc<rustls::ServerConfig>, String> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| format!("--tls-cert {}: {}", cert, e))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("--tls-cert {}: {}", cert, e))?;
+    if certs.is_empty() {
+        return Err(format!("--tls-cert {}: no CERTIFICATE in the file", cert));
+    }
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("--tls-key {}: {}", key, e))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {}", e))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| format!("TLS certificate/key: {}", e))?;
+    Ok(Arc::new(cfg))
 }
 
 extern "C" fn on_signal(_: libc::c_int) {
@@ -190,6 +223,16 @@ fn main() {
         );
         std::process::exit(2);
     }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(c), Some(k)) => match tls_config(c, k) {
+            Ok(cfg) => Some(cfg),
+            Err(e) => {
+                eprintln!("fastgpt-devserver: {}", e);
+                std::process::exit(2);
+            }
+        },
+        _ => None,
+    };
     install_signal_handlers();
     let listener = match TcpListener::bind(addr) {
         Ok(l) => l,
@@ -199,7 +242,8 @@ fn main() {
         }
     };
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-    let url = format!("http://127.0.0.1:{}", port);
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = format!("{}://127.0.0.1:{}", scheme, port);
     if let Some(p) = &args.port_file {
         if let Err(e) = write_port_file(p, &url) {
             eprintln!("fastgpt-devserver: port file {}: {}", p, e);
@@ -248,11 +292,22 @@ fn main() {
             }
         };
         let app = Arc::clone(&app);
+        let tls = tls.clone();
         let _ = std::thread::Builder::new()
             .name("conn".into())
             .spawn(move || {
                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    serve_conn(&app, Conn::Plain(stream))
+                    {
+                        let conn = match tls {
+                            // The handshake runs on the first read, under the read timeout.
+                            Some(cfg) => match rustls::ServerConnection::new(cfg) {
+                                Ok(c) => Conn::Tls(Box::new(rustls::StreamOwned::new(c, stream))),
+                                Err(_) => return,
+                            },
+                            None => Conn::Plain(stream),
+                        };
+                        serve_conn(&app, conn)
+                    }
                 }));
             });
     }

@@ -37,6 +37,7 @@ pub fn start_with(extra: &[&str]) -> Server {
     let addr = line
         .trim()
         .strip_prefix("listening on http://")
+        .or_else(|| line.trim().strip_prefix("listening on https://"))
         .unwrap_or_else(|| panic!("bad banner {:?}", line))
         .to_string();
     Server { child, addr }
@@ -180,6 +181,10 @@ pub fn request_bytes(
         r.push_str(&format!("Authorization: Bearer {}\r\n", KEY));
     }
     for (k, v) in headers {
+        // An empty Authorization means: send none.
+        if k.eq_ignore_ascii_case("authorization") && v.is_empty() {
+            continue;
+        }
         r.push_str(&format!("{}: {}\r\n", k, v));
     }
     if !body.is_empty() {
