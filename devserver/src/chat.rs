@@ -673,20 +673,69 @@ fn presign_chat_file(ctx: &Ctx, body: &Map<String, Value>) -> Result<Value, ApiE
         Some(r) if r < v(4, 14, 11) => Shape::PutS3,
         Some(_) => Shape::Proxy,
     });
-    if shape == Shape::Proxy {
-        return Ok(crate::s3::proxy_presign(
-            ctx, &app_id, &chat_id, &filename, &opts,
-        ));
+    let mut d = if shape == Shape::Proxy {
+        crate::s3::proxy_presign(ctx, &app_id, &chat_id, &filename, &opts)
+    } else {
+        crate::s3::presign(
+            &ctx.app.s3_secret,
+            &ctx.base,
+            &app_id,
+            &chat_id,
+            &filename,
+            &opts,
+            shape,
+        )
+    };
+    presign_faults(ctx, &mut d);
+    Ok(d)
+}
+
+/// The hostile presign answers: headers a client must not send as given, and upload URLs it
+/// must refuse. Header faults need a shape with `headers` (PUT and proxy shapes).
+fn presign_faults(ctx: &Ctx, d: &mut Value) {
+    for f in &ctx.faults {
+        let headers = d.get_mut("headers").and_then(|h| h.as_object_mut());
+        match (f, headers) {
+            (Fault::PresignContentLength(n), Some(h)) => {
+                h.insert("Content-Length".into(), json!(n.to_string()));
+            }
+            (Fault::PresignForbiddenHeaders, Some(h)) => {
+                for (k, val) in [
+                    ("Host", "evil.example"),
+                    ("Transfer-Encoding", "chunked"),
+                    ("Authorization", "Bearer stolen-by-storage"),
+                    ("Connection", "close"),
+                    ("Cookie", "session=stolen"),
+                ] {
+                    h.insert(k.into(), json!(val));
+                }
+            }
+            (Fault::PresignHeader(k, val), Some(h)) => {
+                h.insert(k.clone(), json!(val));
+            }
+            _ => {}
+        }
+        let url_of = |d: &Value| d.get("url").and_then(|u| u.as_str()).map(String::from);
+        match f {
+            Fault::PresignHttpUrl => {
+                if let Some(u) = url_of(d) {
+                    d["url"] = json!(u.replacen("https://", "http://", 1));
+                }
+            }
+            Fault::PresignUserinfo => {
+                if let Some(u) = url_of(d) {
+                    if let Some(i) = u.find("://") {
+                        d["url"] = json!(format!(
+                            "{}devuser:dev-secret-password@{}",
+                            &u[..i + 3],
+                            &u[i + 3..]
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
     }
-    Ok(crate::s3::presign(
-        &ctx.app.s3_secret,
-        &ctx.base,
-        &app_id,
-        &chat_id,
-        &filename,
-        &opts,
-        shape,
-    ))
 }
 
 // ---------------------------------------------------------------------------------------

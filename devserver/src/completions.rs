@@ -785,9 +785,58 @@ fn stream_turn(
             delay_ms: 0,
         });
     }
+    if ctx.has(&Fault::DoneEvent) {
+        // A frame *named* done whose data is not [DONE]: the stream goes on after it.
+        let at = f
+            .iter()
+            .position(|x| x.kind() == Kind::AnswerText)
+            .map(|i| i + 1)
+            .unwrap_or(0);
+        f.insert(
+            at,
+            Frame::ev(Some("done"), r#"{"note":"not the end"}"#, Kind::Other),
+        );
+    }
+    for fault in &ctx.faults {
+        if let Fault::ToolCalls(n) = fault {
+            // N toolCall frames with distinct ids, before the answer; batched into raw
+            // writes of 1000 frames so that large N stays cheap to send.
+            let at = f
+                .iter()
+                .position(|x| x.kind() == Kind::AnswerText)
+                .unwrap_or(0);
+            let mut batches = Vec::new();
+            let mut buf = Vec::new();
+            for i in 0..*n {
+                let data = json!({"tool": {"id": format!("call_{}", i), "toolName": "Search", "toolAvatar": "",
+                    "functionName": "search", "params": "", "response": ""}});
+                let ev = if detail { "event: toolCall\n" } else { "" };
+                buf.extend_from_slice(format!("{}data: {}\n\n", ev, data).as_bytes());
+                if (i + 1) % 1000 == 0 {
+                    batches.push(Frame::Raw {
+                        bytes: std::mem::take(&mut buf),
+                        delay_ms: 0,
+                    });
+                }
+            }
+            if !buf.is_empty() {
+                batches.push(Frame::Raw {
+                    bytes: buf,
+                    delay_ms: 0,
+                });
+            }
+            f.splice(at..at, batches);
+        }
+    }
     let mut ending = Ending::Clean;
     for fault in &ctx.faults {
         match fault {
+            Fault::Trickle(ms) => {
+                let c = cut_index(&f);
+                f.truncate(c);
+                ending = Ending::Trickle(*ms);
+                break;
+            }
             Fault::ErrorEvent => {
                 let c = cut_index(&f);
                 f.truncate(c);
@@ -831,6 +880,7 @@ fn stream_turn(
             Fault::NoSpace => opts.space = false,
             Fault::Comments => opts.comments = true,
             Fault::SseCloseDelimited => opts.chunked = false,
+            Fault::Bom => opts.prefix = "\u{feff}".as_bytes().to_vec(),
             _ => {}
         }
     }

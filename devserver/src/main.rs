@@ -182,6 +182,9 @@ fn serve_conn(app: &App, conn: Conn) {
         }
     };
     let mut conn = reader.into_inner();
+    if let Disposition::IdleClose(ms) = disposition {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
     match disposition {
         Disposition::Reset => conn.set_linger_zero(),
         _ => {

@@ -4,7 +4,7 @@
 
 use crate::app::{envelope, html_404, parse_json_body, App, Ctx, Style};
 use crate::conn::Conn;
-use crate::faults::{self, Disposition, GenericOutcome};
+use crate::faults::{self, Disposition, Fault, GenericOutcome};
 use crate::http::{self, Request, Response};
 use crate::release::{v, Version};
 use crate::routes::{self, Ep, Table};
@@ -136,6 +136,22 @@ pub fn handle(app: &App, req: &Request, w: &mut Conn) -> Disposition {
             ctx.faults = parsed;
         }
     }
+    let d = dispatch(&mut ctx, table, w);
+    // `idle-close:MS`: the response said keep-alive; the connection goes away anyway.
+    let idle = ctx.faults.iter().find_map(|f| match f {
+        Fault::IdleClose(ms) => Some(*ms),
+        _ => None,
+    });
+    match (d, idle) {
+        (Disposition::KeepAlive, Some(ms)) => Disposition::IdleClose(ms),
+        _ => d,
+    }
+}
+
+/// After fault selection: generic faults, the route table, auth, the handler.
+fn dispatch(ctx: &mut Ctx, table: Table, w: &mut Conn) -> Disposition {
+    let req = ctx.req;
+    let release = ctx.release;
     if let Some(g) = ctx.faults.iter().find(|f| f.is_generic()).cloned() {
         return match faults::apply_generic(&g, req, w) {
             GenericOutcome::Respond(r) => ctx.respond(w, r),
@@ -165,18 +181,18 @@ pub fn handle(app: &App, req: &Request, w: &mut Conn) -> Disposition {
         }
     }
     match ep {
-        Ep::CompletionsV1 => return completions::completions(&ctx, 1, w),
-        Ep::CompletionsV2 => return completions::completions(&ctx, 2, w),
+        Ep::CompletionsV1 => return completions::completions(ctx, 1, w),
+        Ep::CompletionsV2 => return completions::completions(ctx, 2, w),
         // The upload proxy authorises by its token; short links are public.
         Ep::ProxyUpload => {
-            let r = match s3::proxy_upload(&ctx) {
+            let r = match s3::proxy_upload(ctx) {
                 Ok(d) => Response::json(200, &envelope(d)),
                 Err(e) => ctx.render_error(&e),
             };
             return ctx.respond(w, r);
         }
         Ep::ProxyDownload => {
-            let r = s3::proxy_download(&ctx).unwrap_or_else(|e| ctx.render_error(&e));
+            let r = s3::proxy_download(ctx).unwrap_or_else(|e| ctx.render_error(&e));
             return ctx.respond(w, r);
         }
         _ => {}
@@ -201,12 +217,12 @@ pub fn handle(app: &App, req: &Request, w: &mut Conn) -> Disposition {
         return ctx.respond(w, r);
     }
     if ep == Ep::Resume {
-        return rounds::resume(&ctx, w);
+        return rounds::resume(ctx, w);
     }
     let params = ctx.params(&body);
     let result = match ep {
-        Ep::Stop => rounds::stop(&ctx, &params),
-        _ => chat::dispatch(&ctx, ep, &params),
+        Ep::Stop => rounds::stop(ctx, &params),
+        _ => chat::dispatch(ctx, ep, &params),
     };
     let resp = match result {
         Ok(data) => Response::json(200, &envelope(data)),

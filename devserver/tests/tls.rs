@@ -244,3 +244,39 @@ fn bad_tls_arguments_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("go together"));
 }
+
+#[test]
+fn presign_http_url_under_https() {
+    let s = start_tls("server", &[]);
+    let r = https(
+        &s,
+        "ca.pem",
+        "POST",
+        "/api/core/chat/file/presignChatFilePostUrl",
+        &[
+            ("X-Dev-Presign", "put"),
+            ("X-Dev-Fault", "presign-http-url"),
+        ],
+        &json_body(&json!({"appId": APP, "chatId": "c1", "filename": "a.txt"})),
+    )
+    .unwrap();
+    let url = r.json()["data"]["url"].as_str().unwrap().to_string();
+    assert!(
+        url.starts_with(&format!("http://{}/__s3/", s.addr)),
+        "{}",
+        url
+    );
+    let r = https(
+        &s,
+        "ca.pem",
+        "POST",
+        "/api/core/chat/file/presignChatFilePostUrl",
+        &[("X-Dev-Presign", "put")],
+        &json_body(&json!({"appId": APP, "chatId": "c1", "filename": "a.txt"})),
+    )
+    .unwrap();
+    assert!(r.json()["data"]["url"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://"));
+}
