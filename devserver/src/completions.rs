@@ -261,7 +261,7 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut Conn) -> Disposition {
     let turn = {
         let mut store = ctx.app.lock();
         // 4.14.11: a chat that is still generating refuses a new round.
-        if ctx.since(v(4, 14, 11), true) && store.running_round(&app_id, &chat_id).is_some() {
+        if ctx.since(v(4, 14, 11), false) && store.running_round(&app_id, &chat_id).is_some() {
             drop(store);
             return fail(
                 w,
@@ -471,7 +471,17 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut Conn) -> Disposition {
         .insert((app_id.clone(), chat_id.clone()), Arc::clone(&round));
     let live = Live {
         round: &round,
-        outlive_client: version == 2 && ctx.since(v(4, 14, 5), true),
+        // Compatibility mode: only rounds that ask to be resumable (or are cut on purpose).
+        outlive_client: version == 2
+            && ctx.since(
+                v(4, 14, 5),
+                truthy_header(req.header("x-fastgpt-stream-resume"))
+                    || ctx
+                        .faults
+                        .iter()
+                        .any(|f| matches!(f, Fault::CutMidStream(_))),
+            ),
+        cut: None,
     };
     let d = stream_turn(ctx, &turn, version, detail, w, Some(&live));
     round.finish();
@@ -828,6 +838,12 @@ fn stream_turn(
             f.splice(at..at, batches);
         }
     }
+    // cut-mid-stream:MS: the connection is cut at the cut point; the round goes on.
+    let cut_at = cut_index(&f);
+    let cut = ctx.faults.iter().find_map(|x| match x {
+        Fault::CutMidStream(ms) => Some((cut_at, *ms)),
+        _ => None,
+    });
     let mut ending = Ending::Clean;
     for fault in &ctx.faults {
         match fault {
@@ -884,7 +900,12 @@ fn stream_turn(
             _ => {}
         }
     }
-    run(w, &opts, &f, ending, live)
+    let live = live.map(|l| Live {
+        round: l.round,
+        outlive_client: l.outlive_client,
+        cut,
+    });
+    run(w, &opts, &f, ending, live.as_ref())
 }
 
 /// Index just after the 2nd answer-text frame (after the only one if there is one; before

@@ -68,6 +68,9 @@ pub enum Fault {
     Slow(u64),
     /// Frames up to the cut point, then one byte every MS forever.
     Trickle(u64),
+    /// The connection is cut (FIN both ways) at the cut point; a v2 round goes on after a
+    /// pause of MS (for `core/chat/resume`).
+    CutMidStream(u64),
     /// A UTF-8 BOM before the first frame.
     Bom,
     /// An `event: done` frame whose data is not `[DONE]`, after the first answer chunk.
@@ -217,6 +220,7 @@ pub fn parse(spec: &str) -> Result<Vec<Fault>, String> {
             "presign-http-url" => Fault::PresignHttpUrl,
             "presign-userinfo" => Fault::PresignUserinfo,
             "trickle" => Fault::Trickle(num_or(arg, 900, one)?),
+            "cut-mid-stream" => Fault::CutMidStream(num_or(arg, 1000, one)?),
             "bom" => Fault::Bom,
             "done-event" => Fault::DoneEvent,
             "tool-calls" => Fault::ToolCalls(num(arg, one)?),

@@ -184,6 +184,8 @@ pub struct Live<'a> {
     pub round: &'a Round,
     /// Keep producing after the client left (v2 from 4.14.5: only `v2/chat/stop` ends it).
     pub outlive_client: bool,
+    /// Cut the connection before frame N, then pause MS (the `cut-mid-stream` fault).
+    pub cut: Option<(usize, u64)>,
 }
 
 /// Frames a stop request skips (the stopped stream then ends with its end sequence).
@@ -261,7 +263,18 @@ pub fn run(
     }
     let mut event_index = 0;
     let mut stopped = false;
-    for f in frames {
+    for (index, f) in frames.iter().enumerate() {
+        if let Some((at, ms)) = live.and_then(|l| l.cut) {
+            if index == at && !gone {
+                let _ = out.w.flush();
+                let _ = out.w.tcp().shutdown(std::net::Shutdown::Both);
+                gone = true;
+                if !live.map(|l| l.outlive_client).unwrap_or(false) {
+                    return Disposition::Close;
+                }
+                pause(ms, live);
+            }
+        }
         if let Some(l) = live {
             if l.round.version == 2 && l.round.stop_requested() {
                 stopped = true;

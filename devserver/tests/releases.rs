@@ -1022,3 +1022,76 @@ fn resume_replays_mirrored_rounds() {
     assert!(res.text().contains(": ping"));
     assert_eq!(t.join().unwrap().status, 200);
 }
+
+#[test]
+fn cut_mid_stream_then_resume() {
+    let s = start();
+    let app = "65f0000000000000000000aa";
+    let full = "You said: a fairly long question for a slow answer";
+    let body = |chat: &str| {
+        json!({"stream": true, "detail": true, "chatId": chat,
+               "messages": [{"role": "user", "content": "a fairly long question for a slow answer"}]})
+        .to_string()
+    };
+    // Compatibility mode, a resumable v2 round cut by the server: the client sees the stream
+    // end early (no [DONE]); resume gives the whole answer.
+    let h = [
+        ("x-fastgpt-stream-resume", "1"),
+        ("X-Dev-Fault", "cut-mid-stream:600"),
+    ];
+    let mut c = TcpStream::connect(&s.addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    c.write_all(&common::request_bytes(
+        &s.addr,
+        "POST",
+        "/api/v2/chat/completions",
+        &h,
+        body("cut1").as_bytes(),
+    ))
+    .unwrap();
+    let mut raw = Vec::new();
+    let _ = c.read_to_end(&mut raw);
+    let cut = common::parse_response(&raw);
+    let partial = answer_text(&cut.sse());
+    assert!(
+        !partial.is_empty() && partial.len() < full.len(),
+        "{:?}",
+        partial
+    );
+    assert!(!cut.text().contains("[DONE]"));
+    let target = format!("{}/resume?appId={}&chatId=cut1", C, app);
+    let res = call(&s, "GET", &target, &[("Accept", "text/event-stream")], None);
+    let ev = res.sse();
+    assert_eq!(ev[0].1, "catchup");
+    assert_eq!(answer_text(&ev), full);
+    assert_eq!(ev.last().unwrap().1, "[DONE]");
+    // v1 (4.16.1): a cut ends the round; resume reports the finished chat.
+    let mut c = TcpStream::connect(&s.addr).unwrap();
+    let h = [
+        ("X-Dev-FastGPT-Version", "4.16.1"),
+        ("X-Dev-Fault", "cut-mid-stream:600"),
+    ];
+    c.write_all(&common::request_bytes(
+        &s.addr,
+        "POST",
+        "/api/v1/chat/completions",
+        &h,
+        body("cut2").as_bytes(),
+    ))
+    .unwrap();
+    let mut raw = Vec::new();
+    let _ = c.read_to_end(&mut raw);
+    std::thread::sleep(Duration::from_millis(100));
+    let target = format!("{}/resume?appId={}&chatId=cut2", C, app);
+    let res = call(
+        &s,
+        "GET",
+        &target,
+        &[
+            ("X-Dev-FastGPT-Version", "4.16.1"),
+            ("Accept", "text/event-stream"),
+        ],
+        None,
+    );
+    assert_eq!(names(&res), ["resumeCompleted", "[DONE]"]);
+}
