@@ -231,7 +231,13 @@ fn get_histories(ctx: &Ctx, body: &Map<String, Value>) -> Result<Value, ApiError
     };
     let status_fields = ctx.since(v(4, 14, 11), false);
     let (offset, size) = pagination(ctx, body)?;
+    // 4.8.12 defaulted `source` to `online`: API chats are then not listed.
+    let default_online = ctx
+        .release
+        .map(|r| r.within(v(4, 8, 12), Some(v(4, 8, 13))))
+        .unwrap_or(false);
     let source = match body.get("source") {
+        None | Some(Value::Null) if default_online => Some("online".to_string()),
         None | Some(Value::Null) => None,
         Some(Value::String(s)) => {
             if ctx.since(v(4, 14, 5), ctx.style != Style::E1) && !SOURCES.contains(&s.as_str()) {
@@ -484,6 +490,17 @@ fn del_history(ctx: &Ctx, p: &Map<String, Value>) -> Result<Value, ApiError> {
 }
 
 fn clear_histories(ctx: &Ctx, p: &Map<String, Value>) -> Result<Value, ApiError> {
+    // What an API-key call clears: 4.8.12–4.8.13 the key owner's `online` chats (none of
+    // the API chats); 4.8.14–4.8.15 a plain error; from 4.8.16 the app's `api` chats.
+    if let Some(r) = ctx.release {
+        if r.within(v(4, 8, 14), Some(v(4, 8, 16))) {
+            return Err(ApiError::plain(500, "Param are error"));
+        }
+        if r.within(v(4, 8, 12), Some(v(4, 8, 14))) {
+            app_id_of(ctx, p.get("appId"))?;
+            return Ok(Value::Null);
+        }
+    }
     let app_id = app_id_of(ctx, p.get("appId"))?;
     let mut store = ctx.app.lock();
     let ids: Vec<String> = store

@@ -241,9 +241,19 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut Conn) -> Disposition {
         }
         _ => util::nanoid(24),
     };
+    let given_item_id =
+        matches!(body.get("responseChatItemId"), Some(Value::String(s)) if !s.is_empty());
     let response_item_id = match body.get("responseChatItemId") {
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
         _ => util::nanoid(24),
+    };
+    // Before 4.9.8 the non-stream `id` was the request's chatId, or "".
+    let answer_id = if !ctx.since(v(4, 9, 8), true)
+        && !matches!(body.get("chatId"), Some(Value::String(s)) if !s.trim().is_empty())
+    {
+        Some(String::new())
+    } else {
+        None
     };
     let variables = match body.get("variables") {
         Some(Value::Object(m)) => m.clone(),
@@ -295,6 +305,19 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut Conn) -> Disposition {
                         .collect::<Vec<_>>(),
                 ))
             });
+        // 4.15.0-beta2: a responseChatItemId that the chat already has is refused.
+        if given_item_id
+            && ctx.since(beta(4, 15, 0, 2), false)
+            && pending.is_none()
+            && store
+                .live_items(&app_id, &chat_id)
+                .iter()
+                .any(|i| i.data_id == response_item_id)
+        {
+            drop(store);
+            let msg = format!("Chat dataId already exists: {}", response_item_id);
+            return fail(w, ApiError::plain(500, &msg).user());
+        }
         let mode = match &pending {
             Some((_, opts)) if opts.contains(&question) => Mode::Continue(question.clone()),
             _ if question.contains("/select") => Mode::Select,
@@ -447,6 +470,9 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut Conn) -> Disposition {
             sleep(Duration::from_millis(turn.slow_ms));
         }
         let mut v = non_stream_body(&turn, detail);
+        if let Some(id) = &answer_id {
+            v["id"] = json!(id);
+        }
         if ctx.since(beta(4, 15, 0, 5), false) {
             v["title"] = json!(turn.title);
         }

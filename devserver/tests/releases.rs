@@ -220,6 +220,43 @@ fn release_4_8_12() {
             .len(),
         1
     );
+    // 4.8.12 defaulted `source` to `online`: API chats are listed only with `source: "api"`.
+    let h = format!("{}/getHistories", C);
+    let total = |b: Value| r.post(&h, b).json()["data"]["total"].clone();
+    assert_eq!(total(json!({"appId": APP, "pageSize": 10})), 0);
+    assert_eq!(
+        total(json!({"appId": APP, "pageSize": 10, "source": "api"})),
+        1
+    );
+    // clearHistories with an API key: 4.8.12 clears the owner's online chats (not these),
+    // 4.8.14 refuses.
+    r.req(
+        "DELETE",
+        &format!("{}/clearHistories?appId={}", C, APP),
+        &[],
+        None,
+    );
+    assert_eq!(
+        total(json!({"appId": APP, "pageSize": 10, "source": "api"})),
+        1
+    );
+    let old = Rel { s: &s, v: "4.8.14" };
+    let res = old.req(
+        "DELETE",
+        &format!("{}/clearHistories?appId={}", C, APP),
+        &[],
+        None,
+    );
+    assert_eq!(
+        (res.status, res.json()["message"].clone()),
+        (500, json!("Param are error"))
+    );
+    // Before 4.9.8 a non-stream answer without chatId has `id: ""`.
+    let res = r.post(
+        "/api/v1/chat/completions",
+        json!({"messages": [{"role": "user", "content": "x"}]}),
+    );
+    assert_eq!(res.json()["id"], "");
     // getResData answered `{}` for nothing until 4.9.10; unknown feedback items were a no-op.
     let res = r.get(&format!(
         "{}/getResData?appId={}&chatId=c1&dataId=none",
@@ -693,9 +730,22 @@ fn release_4_16_1() {
     );
     let res = r.post(
         "/api/v2/chat/completions",
-        json!({"appId": APP, "chatId": "c7", "messages": [{"role": "user", "content": "x"}]}),
+        json!({"appId": APP, "chatId": "c7", "responseChatItemId": "dup1",
+               "messages": [{"role": "user", "content": "x"}]}),
     );
     assert_eq!(res.json()["title"], "x");
+    assert_eq!(res.json()["id"], "c7");
+    // 4.15.0-beta2: a responseChatItemId the chat already has is refused (UserError).
+    let res = r.post(
+        "/api/v2/chat/completions",
+        json!({"appId": APP, "chatId": "c7", "responseChatItemId": "dup1",
+        "messages": [{"role": "user", "content": "y"}]}),
+    );
+    assert_eq!(
+        (res.status, res.json()["message"].clone()),
+        (500, json!("Chat dataId already exists: dup1"))
+    );
+    assert_eq!(res.json()["errorType"], "UserError");
     // record/delete: body if it has any key, else the query; contentIds; `null` data.
     let a1 = r.round("c8", "one");
     let a2 = r.round("c8", "three");
