@@ -21,6 +21,7 @@ use serde_json::json;
 const OK: i32 = 0;
 const TRANSPORT: i32 = 2;
 const TIMEOUT: i32 = 3;
+const PROTOCOL: i32 = 6;
 
 pub struct TempDir(pub PathBuf);
 
@@ -442,4 +443,141 @@ fn start_tinyproxy(extra: &str) -> Proc {
         }
     }
     panic!("tinyproxy did not start");
+}
+
+// ---------------------------------------------------------------------------------------
+// The dev server over HTTPS (`--tls-cert`/`--tls-key`): completions, a stream and uploads,
+// with `ca_cert_pem` as the only trust.
+
+const DEV_KEY: &str = "fastgpt-dev-key";
+
+/// The dev server over HTTPS, shared by the tests of this file: its URL and the PEM of the
+/// CA that signed its certificate. It exits with this process (`--exit-on-stdin-eof`).
+struct DevServer {
+    url: String,
+    ca_pem: String,
+    _child: std::sync::Mutex<Child>,
+}
+
+/// `None` (SKIP) when openssl is missing.
+fn https_devserver() -> Option<&'static DevServer> {
+    static DEV: std::sync::OnceLock<Option<DevServer>> = std::sync::OnceLock::new();
+    DEV.get_or_init(|| {
+        // The server reads its certificate at start; the PKI is removed right after.
+        let pki = Pki::make()?;
+        Some(start_https_devserver(&pki))
+    })
+    .as_ref()
+}
+
+/// Builds the dev server (with the cargo that runs the tests) and starts it with TLS.
+fn start_https_devserver(pki: &Pki) -> DevServer {
+    use std::io::BufRead;
+    let out = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "-p",
+            "fastgpt-devserver",
+            "--bin",
+            "fastgpt-devserver",
+            "--message-format=json",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run cargo build -p fastgpt-devserver");
+    assert!(out.status.success(), "building the dev server failed");
+    let exe = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|m| {
+            m["reason"] == "compiler-artifact" && m["target"]["name"] == "fastgpt-devserver"
+        })
+        .find_map(|m| m["executable"].as_str().map(str::to_string))
+        .expect("cargo reported the dev server executable");
+    let mut child = Command::new(exe)
+        .args(["--chunk-delay-ms", "0", "--exit-on-stdin-eof"])
+        .arg("--tls-cert")
+        .arg(pki.path("good.pem"))
+        .arg("--tls-key")
+        .arg(pki.path("good.key"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn the dev server");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("banner");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("banner {line:?}"))
+        .to_string();
+    assert!(url.starts_with("https://"), "{url}");
+    DevServer {
+        url,
+        ca_pem: pki.pem("ca"),
+        _child: std::sync::Mutex::new(child),
+    }
+}
+
+fn dev_client(dev: &DevServer, extra: serde_json::Value) -> Client {
+    let mut o = json!({"api_key": DEV_KEY, "base_url": dev.url, "ca_cert_pem": dev.ca_pem, "proxy": "", "max_retries": 0});
+    for (k, v) in extra.as_object().expect("object") {
+        o[k] = v.clone();
+    }
+    try_client(&o).unwrap_or_else(|e| panic!("client: {}", e.text))
+}
+
+/// obs 12: completions, a stream, envelope calls and uploads (presigned POST and PUT) over
+/// HTTPS; the upload's storage request is HTTPS too.
+#[test]
+fn devserver_over_https() {
+    let Some(dev) = https_devserver() else { return };
+    let c = dev_client(dev, json!({}));
+    let out = c.completion(CHAT, None);
+    out.assert_status(OK);
+    assert!(out.json["choices"].is_array(), "{}", out.text);
+    let (out, events) = c.stream(CHAT, None);
+    out.assert_status(OK);
+    assert!(events > 0);
+    c.histories(None).assert_status(OK);
+    for shape in ["post", "put"] {
+        let c = dev_client(dev, json!({"headers": {"X-Dev-Presign": shape}}));
+        let out = c.upload("note.txt", Some("text/plain"), b"hello over tls", None);
+        out.assert_status(OK);
+        assert!(
+            out.json["key"].as_str().is_some_and(|k| !k.is_empty()),
+            "{}",
+            out.text
+        );
+    }
+    // The same server is not trusted without the test CA.
+    let c = client_for(&dev.url, json!({"api_key": DEV_KEY, "tls_roots": "webpki"}));
+    c.histories(None).assert_status(TRANSPORT);
+}
+
+/// obs 4: an `http://` upload URL under an `https://` base URL, and an upload URL with
+/// userinfo, are FASTGPT_E_PROTOCOL before anything is sent; the password never appears.
+#[test]
+fn devserver_hostile_upload_urls_over_https() {
+    let Some(dev) = https_devserver() else { return };
+    for fault in ["presign-http-url", "presign-userinfo"] {
+        for shape in ["post", "put"] {
+            let c = dev_client(
+                dev,
+                json!({"headers": {"X-Dev-Presign": shape, "X-Dev-Fault": fault}}),
+            );
+            let out = c.upload("a.txt", Some("text/plain"), b"secret file", None);
+            out.assert_status(PROTOCOL);
+            assert!(!out.text.contains("dev-secret-password"), "{}", out.text);
+            let m = out.err()["message"].as_str().unwrap();
+            assert!(
+                m.contains("clear text") || m.contains("userinfo"),
+                "{fault}/{shape}: {m}"
+            );
+        }
+    }
 }
