@@ -1,5 +1,6 @@
-//! The checked-in `include/fastgpt.h` must be exactly what cbindgen generates, and every
-//! exported function must go through the panic boundary and be documented.
+//! The checked-in `include/fastgpt.h` must be exactly what cbindgen generates (plus the
+//! post-processing below: nullability marks, and the arrangement into groups with banners),
+//! and every exported function must go through the panic boundary and be documented.
 
 use std::path::Path;
 
@@ -13,7 +14,113 @@ fn generate() -> String {
         .generate()
         .expect("cbindgen generates the header")
         .write(&mut out);
-    annotate_nullability(&String::from_utf8(out).unwrap())
+    arrange_groups(&annotate_nullability(&String::from_utf8(out).unwrap()), &header_groups())
+}
+
+/// A group of the header: one module of src/ffi/ whose docs start with `//! # Title`.
+struct Group {
+    title: String,
+    /// The module's other doc lines, the banner's text.
+    text: Vec<String>,
+    /// The C names the module declares (constants, types, functions).
+    names: Vec<String>,
+}
+
+/// The header groups, in the order src/ffi/mod.rs declares their modules.
+fn header_groups() -> Vec<Group> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ffi");
+    let front = std::fs::read_to_string(dir.join("mod.rs")).unwrap();
+    let mut groups = Vec::new();
+    for line in front.lines() {
+        let Some(module) = line.strip_prefix("mod ").and_then(|r| r.strip_suffix(';')) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(dir.join(format!("{module}.rs"))).unwrap();
+        let docs: Vec<&str> = text
+            .lines()
+            .map_while(|l| l.strip_prefix("//!"))
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect();
+        let Some(title) = docs.first().and_then(|t| t.strip_prefix("# ")) else {
+            continue;
+        };
+        let mut body: Vec<String> = docs[1..].iter().map(|l| l.trim_end().to_string()).collect();
+        while body.first().is_some_and(|l| l.is_empty()) {
+            body.remove(0);
+        }
+        assert!(!body.iter().any(|l| l.contains("*/")), "{module}.rs: its docs cannot contain */");
+        let names = text
+            .lines()
+            .filter_map(|l| {
+                ["pub const ", "pub struct ", "pub type ", "pub unsafe extern \"C\" fn ", "pub extern \"C\" fn "]
+                    .iter()
+                    .find_map(|p| l.strip_prefix(p))
+                    .map(|r| r.split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap().to_string())
+            })
+            .collect();
+        groups.push(Group { title: title.to_string(), text: body, names });
+    }
+    assert!(groups.len() >= 2, "no header groups found in src/ffi/mod.rs");
+    groups
+}
+
+/// The C name an item of the generated header declares.
+fn item_name(item: &str) -> String {
+    let decl = item.rsplit_once("*/").map_or(item, |(_, d)| d).trim();
+    let ident = |s: &str| s.split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap().to_string();
+    if let Some(r) = decl.strip_prefix("#define ") {
+        ident(r)
+    } else if let Some(r) = decl.strip_prefix("typedef struct ") {
+        ident(r)
+    } else if let Some((_, r)) = decl.split_once("(*") {
+        ident(r)
+    } else {
+        let head = decl.split('(').next().unwrap();
+        ident(head.rsplit(|c: char| c == ' ' || c == '*').next().unwrap())
+    }
+}
+
+/// Puts the items cbindgen emitted (constants, then types, then functions) into the groups
+/// of src/ffi/, each opened by a banner, and the whole list in one `extern "C"` block. An
+/// item declared outside src/ffi/ (the status codes of src/status.rs) must be a constant and
+/// goes to the first group.
+fn arrange_groups(header: &str, groups: &[Group]) -> String {
+    const CPP_OPEN: &str = "#ifdef __cplusplus\nextern \"C\" {\n#endif // __cplusplus";
+    const CPP_CLOSE: &str = "#ifdef __cplusplus\n}  // extern \"C\"\n#endif  // __cplusplus";
+    let paragraphs: Vec<&str> = header.split("\n\n").collect();
+    let first = paragraphs.iter().position(|p| p.starts_with("/**")).expect("documented items");
+    let last = paragraphs.iter().rposition(|p| p.starts_with("/**")).unwrap();
+    let mut placed: Vec<Vec<&str>> = vec![Vec::new(); groups.len()];
+    for p in &paragraphs[first..=last] {
+        if *p == CPP_OPEN || *p == CPP_CLOSE {
+            continue;
+        }
+        assert!(p.starts_with("/**"), "an undocumented item in the header:\n{p}");
+        let name = item_name(p);
+        let group = match groups.iter().position(|g| g.names.contains(&name)) {
+            Some(g) => g,
+            None if p.contains("\n#define ") => 0,
+            None => panic!("{name} is declared in no header group module of src/ffi/"),
+        };
+        placed[group].push(p);
+    }
+    let rule = "=".repeat(86);
+    let mut body = vec![CPP_OPEN.to_string()];
+    for (g, items) in groups.iter().zip(&placed) {
+        assert!(!items.is_empty(), "header group {:?} declares nothing", g.title);
+        let mut banner = format!("/* {rule}\n * {}\n *", g.title.to_uppercase());
+        for l in &g.text {
+            banner.push_str(&if l.is_empty() { "\n *".to_string() } else { format!("\n * {l}") });
+        }
+        banner.push_str(&format!("\n * {rule} */"));
+        body.push(banner);
+        body.extend(items.iter().map(|s| s.to_string()));
+    }
+    body.push(CPP_CLOSE.to_string());
+    let mut out: Vec<String> = paragraphs[..first].iter().map(|s| s.to_string()).collect();
+    out.extend(body);
+    out.extend(paragraphs[last + 1..].iter().map(|s| s.to_string()).filter(|p| p != CPP_CLOSE));
+    out.join("\n\n")
 }
 
 /// Marks every pointer of every declaration FASTGPT_NONNULL or FASTGPT_NULLABLE (§10):
@@ -139,9 +246,12 @@ fn every_export_is_documented_and_behind_the_boundary() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ffi");
     let mut count = 0;
     let mut problems = Vec::new();
+    // Doc lines of every export, to find text repeated instead of stated once.
+    let mut seen: std::collections::HashMap<String, Vec<String>> = Default::default();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
+        let is_group = text.starts_with("//! # ");
         let lines: Vec<&str> = text.lines().collect();
         for (i, line) in lines.iter().enumerate() {
             if line.trim() != "#[no_mangle]" {
@@ -149,10 +259,23 @@ fn every_export_is_documented_and_behind_the_boundary() {
             }
             count += 1;
             // The signature, up to the opening brace of the body.
-            let sig: String = lines[i + 1..].iter().take_while(|l| !l.trim_end().ends_with('{')).chain(
-                lines[i + 1..].iter().find(|l| l.trim_end().ends_with('{'))).cloned().collect::<Vec<_>>().join(" ");
+            let sig: String = lines[i + 1..]
+                .iter()
+                .take_while(|l| !l.trim_end().ends_with('{'))
+                .chain(lines[i + 1..].iter().find(|l| l.trim_end().ends_with('{')))
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ");
             let name = sig.split("fn ").nth(1).and_then(|r| r.split('(').next()).unwrap_or("?").to_string();
-            let doc: Vec<&str> = lines[..i].iter().rev().take_while(|l| l.trim_start().starts_with("///")).map(|l| l.trim_start().trim_start_matches("///").trim()).collect::<Vec<_>>().into_iter().rev().collect();
+            let doc: Vec<&str> = lines[..i]
+                .iter()
+                .rev()
+                .take_while(|l| l.trim_start().starts_with("///"))
+                .map(|l| l.trim_start().trim_start_matches("///").trim())
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
             let params: Vec<String> = sig
                 .split_once('(')
                 .map(|(_, r)| r.rsplit_once(')').map_or(r, |(a, _)| a))
@@ -161,6 +284,9 @@ fn every_export_is_documented_and_behind_the_boundary() {
                 .filter_map(|p| p.split(':').next().map(str::trim).filter(|p| !p.is_empty()).map(str::to_string))
                 .collect();
             let returns_value = sig.contains(") ->");
+            if !is_group {
+                problems.push(format!("{name}: in {}, which is not a header group (`//! # Title`)", path.display()));
+            }
             if doc.first().is_none_or(|d| d.is_empty()) {
                 problems.push(format!("{name}: no summary"));
             }
@@ -172,19 +298,37 @@ fn every_export_is_documented_and_behind_the_boundary() {
             if returns_value && !doc.iter().any(|d| d.starts_with("@return")) {
                 problems.push(format!("{name}: no @return"));
             }
-            for section in ["Errors:", "Ownership:", "Threading:", "Since:"] {
-                if !doc.iter().any(|d| d.starts_with(section)) {
-                    problems.push(format!("{name}: no {section} section"));
-                }
+            if !doc.iter().any(|d| d.starts_with("Since: ")) {
+                problems.push(format!("{name}: no Since: line"));
+            }
+            for d in doc.iter().filter(|d| d.len() > 40 && !d.starts_with('@')) {
+                seen.entry(d.to_string()).or_default().push(name.clone());
             }
             if sig.contains("bool") || sig.contains("...") {
                 problems.push(format!("{name}: bool or varargs in the signature"));
             }
-            // The body, up to the end of the item, must use the boundary.
-            let body: String = lines[i + 1..].iter().take_while(|l| !l.starts_with('}')).cloned().collect();
-            if !["boundary", "json_call", "new_client", "FASTGPT_VERSION_NUMBER"].iter().any(|b| body.contains(b)) {
-                problems.push(format!("{name} ({}) does not go through the panic boundary", path.display()));
+            // The body, up to the end of the item, must be the panic boundary.
+            let body: Vec<&str> = lines[i + 1..]
+                .iter()
+                .skip_while(|l| !l.trim_end().ends_with('{'))
+                .skip(1)
+                .take_while(|l| !l.starts_with('}'))
+                .map(|l| l.trim())
+                .filter(|l| !l.is_empty())
+                .collect();
+            let after_outs = body.iter().skip_while(|l| l.starts_with("let ") && l.contains("out!(")).collect::<Vec<_>>();
+            if after_outs.first().is_none_or(|l| !l.starts_with("ffi_call!(")) {
+                problems.push(format!("{name} ({}): its body is not one ffi_call!", path.display()));
             }
+        }
+    }
+    for (line, names) in &seen {
+        if names.len() > 2 {
+            problems.push(format!(
+                "repeated in {} exports ({}); state it once in the preamble or a group banner: {line}",
+                names.len(),
+                names.join(", ")
+            ));
         }
     }
     assert!(count >= 31, "found only {count} exports");

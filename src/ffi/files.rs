@@ -1,9 +1,13 @@
-//! Chat file uploads (contract §6.2).
+//! # Chat files (uploads)
+//!
+//! Uploads a file (from a path, or from memory) to FastGPT's chat storage and returns a
+//! reference to put in an `image_url` or `file_url` part of a chat message.
 
 use std::ffi::{c_char, c_void};
 
-use super::{client_arg, fastgpt_cancel_token, fastgpt_client, json_call, opt_str_arg, str_arg, token_arg};
-use crate::error::Error;
+use super::boundary::ffi_call;
+use super::cast::{opt_str, opt_token, try_arc, try_bytes, try_str};
+use super::{fastgpt_cancel_token, fastgpt_client};
 
 /// Uploads the file at `file_path` to FastGPT's chat storage and returns a reference for an
 /// `image_url` or `file_url` message part (the reference SDK's upload_chat_image /
@@ -30,11 +34,8 @@ use crate::error::Error;
 ///         FASTGPT_E_HTTP when storage rejects the upload (its XML error in `body`); the
 ///         codes of the endpoint calls for the presign request.
 ///
-/// Retries: as the endpoint calls. Timeouts: `connect_timeout_ms` and `timeout_ms`, per request.
-/// Threading: blocks the calling thread; any thread.
-/// Errors: see @return; the error JSON written to out_json says why.
-/// Ownership: arguments (and the data) are borrowed for the call; *out_json is the
-/// caller's, freed with fastgpt_string_free.
+/// Retries: as the other endpoint calls. Timeouts: `connect_timeout_ms` and `timeout_ms`,
+/// per request.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_upload_chat_file(
@@ -45,18 +46,10 @@ pub unsafe extern "C" fn fastgpt_upload_chat_file(
     cancel: *const fastgpt_cancel_token,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    // SAFETY: pointer arguments follow the contract.
-    unsafe {
-        json_call(out_json, || {
-            let c = client_arg(client)?;
-            c.upload_chat_file(
-                str_arg(app_id, "app_id")?,
-                str_arg(chat_id, "chat_id")?,
-                str_arg(file_path, "file_path")?,
-                token_arg(cancel).as_ref(),
-            )
-        })
-    }
+    ffi_call!(out_json => {
+        let c = try_arc!(client)?;
+        c.upload_chat_file(try_str!(app_id)?, try_str!(chat_id)?, try_str!(file_path)?, opt_token!(cancel).as_ref())
+    })
 }
 
 /// Uploads `data_len` bytes at `data` as `file_name` to FastGPT's chat storage; otherwise
@@ -72,11 +65,6 @@ pub unsafe extern "C" fn fastgpt_upload_chat_file(
 /// @param cancel        optional.
 /// @param out_json      optional; as for fastgpt_upload_chat_file.
 /// @return as fastgpt_upload_chat_file.
-///
-/// Threading: blocks the calling thread; any thread.
-/// Errors: see @return; the error JSON written to out_json says why.
-/// Ownership: arguments (and the data) are borrowed for the call; *out_json is the
-/// caller's, freed with fastgpt_string_free.
 /// Since: 0.1.0
 #[no_mangle]
 pub unsafe extern "C" fn fastgpt_upload_chat_bytes(
@@ -90,26 +78,11 @@ pub unsafe extern "C" fn fastgpt_upload_chat_bytes(
     cancel: *const fastgpt_cancel_token,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    // SAFETY: pointer arguments follow the contract.
-    unsafe {
-        json_call(out_json, || {
-            let c = client_arg(client)?;
-            let app_id = str_arg(app_id, "app_id")?;
-            let chat_id = str_arg(chat_id, "chat_id")?;
-            let file_name = str_arg(file_name, "file_name")?;
-            let content_type = opt_str_arg(content_type, "content_type")?;
-            let bytes: &[u8] = if data_len == 0 {
-                &[]
-            } else if data.is_null() {
-                return Err(Error::invalid("data must not be NULL when data_len is not 0"));
-            } else if data_len > isize::MAX as usize {
-                return Err(Error::invalid(format!("data_len {data_len} is not a valid size (a negative value cast to size_t?)")));
-            } else {
-                // SAFETY: the caller passes `data_len` readable bytes at `data` (checked
-                // non-NULL and within isize::MAX above), borrowed for the call.
-                std::slice::from_raw_parts(data as *const u8, data_len)
-            };
-            c.upload_chat_bytes(app_id, chat_id, file_name, content_type, bytes, token_arg(cancel).as_ref())
-        })
-    }
+    ffi_call!(out_json => {
+        let c = try_arc!(client)?;
+        let (app_id, chat_id, file_name) = (try_str!(app_id)?, try_str!(chat_id)?, try_str!(file_name)?);
+        let content_type = opt_str!(content_type)?;
+        let data = try_bytes!(data, data_len)?;
+        c.upload_chat_bytes(app_id, chat_id, file_name, content_type, data, opt_token!(cancel).as_ref())
+    })
 }

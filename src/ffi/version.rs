@@ -1,8 +1,13 @@
-//! Strings, status names and versions (contract §2, §9).
+//! # Versions & status codes
+//!
+//! The version of the header (the FASTGPT_VERSION_ macros) and of the library that is
+//! loaded (fastgpt_version, fastgpt_version_number); while MAJOR is 0, a program or binding
+//! must refuse to run unless both have the same MAJOR.MINOR. Every request function returns
+//! one of the status codes below; fastgpt_status_str names one.
 
-use std::ffi::{c_char, CString};
+use std::ffi::c_char;
 
-use super::boundary_or;
+use super::boundary::ffi_call;
 use crate::status::status_name_c;
 
 /// Library version, major part (matches Cargo.toml).
@@ -15,23 +20,27 @@ pub const FASTGPT_VERSION_PATCH: i32 = 0;
 /// unless fastgpt_version_number() / 1000 == FASTGPT_VERSION_NUMBER / 1000.
 pub const FASTGPT_VERSION_NUMBER: i32 = 1000;
 
-/// Frees a string returned by the library through a `char **` (response JSON, error JSON).
+/// fastgpt_version's string, NUL-terminated.
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
+
+/// The library version, exactly "MAJOR.MINOR.PATCH" (optionally followed by
+/// "-<pre-release>").
 ///
-/// @param s  optional; NULL does nothing.
-///
-/// Ownership: only for strings from this library; never pass them to free(), and never
-/// pass other pointers here. Freeing twice is undefined behaviour.
-/// Threading: any thread.
-/// Errors: none; passing any other pointer is undefined behaviour.
+/// @return a static string; never NULL; do not free.
 /// Since: 0.1.0
 #[no_mangle]
-pub unsafe extern "C" fn fastgpt_string_free(s: *mut c_char) {
-    boundary_or((), || {
-        if !s.is_null() {
-            // SAFETY: `s` came from CString::into_raw in this library.
-            drop(unsafe { CString::from_raw(s) });
-        }
-    })
+pub extern "C" fn fastgpt_version() -> *const c_char {
+    ffi_call!(or c"".as_ptr() => VERSION.as_ptr() as *const c_char)
+}
+
+/// The library version as MAJOR*1000000 + MINOR*1000 + PATCH.
+///
+/// @return the number; compare `fastgpt_version_number() / 1000` with
+///         `FASTGPT_VERSION_NUMBER / 1000` to check that header and library match (0.x).
+/// Since: 0.1.0
+#[no_mangle]
+pub extern "C" fn fastgpt_version_number() -> i32 {
+    ffi_call!(or FASTGPT_VERSION_NUMBER => FASTGPT_VERSION_NUMBER)
 }
 
 /// The static name of a status code ("FASTGPT_OK", "FASTGPT_E_API", ...), or "unknown"
@@ -39,40 +48,10 @@ pub unsafe extern "C" fn fastgpt_string_free(s: *mut c_char) {
 ///
 /// @param code  any integer.
 /// @return a static string; never NULL; do not free.
-/// Threading: any thread.
-/// Errors: none.
-/// Ownership: static; never freed.
 /// Since: 0.1.0
 #[no_mangle]
 pub extern "C" fn fastgpt_status_str(code: i32) -> *const c_char {
-    boundary_or(c"unknown".as_ptr(), || status_name_c(code).as_ptr())
-}
-
-/// The library version, exactly "MAJOR.MINOR.PATCH" (optionally followed by
-/// "-<pre-release>").
-///
-/// @return a static string; never NULL; do not free.
-/// Threading: any thread.
-/// Errors: none.
-/// Ownership: static; never freed.
-/// Since: 0.1.0
-#[no_mangle]
-pub extern "C" fn fastgpt_version() -> *const c_char {
-    const V: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
-    boundary_or(c"".as_ptr(), || V.as_ptr() as *const c_char)
-}
-
-/// The library version as MAJOR*1000000 + MINOR*1000 + PATCH.
-///
-/// @return the number; compare `fastgpt_version_number() / 1000` with
-///         `FASTGPT_VERSION_NUMBER / 1000` to check that header and library match (0.x).
-/// Threading: any thread.
-/// Errors: none.
-/// Ownership: nothing is allocated.
-/// Since: 0.1.0
-#[no_mangle]
-pub extern "C" fn fastgpt_version_number() -> i32 {
-    FASTGPT_VERSION_NUMBER
+    ffi_call!(or c"unknown".as_ptr() => status_name_c(code).as_ptr())
 }
 
 #[cfg(test)]
@@ -92,7 +71,7 @@ mod tests {
             FASTGPT_VERSION_NUMBER,
             FASTGPT_VERSION_MAJOR * 1_000_000 + FASTGPT_VERSION_MINOR * 1000 + FASTGPT_VERSION_PATCH
         );
-        // SAFETY: a static NUL-terminated string.
+        // SAFETY: fastgpt_version returns a static NUL-terminated string.
         let v = unsafe { std::ffi::CStr::from_ptr(fastgpt_version()) }.to_str().unwrap();
         assert_eq!(v, env!("CARGO_PKG_VERSION"));
     }
