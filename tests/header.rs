@@ -6,7 +6,8 @@ use std::path::Path;
 
 fn generate() -> String {
     let root = env!("CARGO_MANIFEST_DIR");
-    let config = cbindgen::Config::from_file(Path::new(root).join("cbindgen.toml")).expect("cbindgen.toml");
+    let config =
+        cbindgen::Config::from_file(Path::new(root).join("cbindgen.toml")).expect("cbindgen.toml");
     let mut out = Vec::new();
     cbindgen::Builder::new()
         .with_crate(root)
@@ -14,11 +15,15 @@ fn generate() -> String {
         .generate()
         .expect("cbindgen generates the header")
         .write(&mut out);
-    arrange_groups(&annotate_nullability(&String::from_utf8(out).unwrap()), &header_groups())
+    arrange_groups(
+        &annotate_nullability(&String::from_utf8(out).unwrap()),
+        &header_groups(),
+    )
 }
 
 /// A group of the header: one module of src/ffi/ whose docs start with `//! # Title`.
 struct Group {
+    module: String,
     title: String,
     /// The module's other doc lines, the banner's text.
     text: Vec<String>,
@@ -26,48 +31,87 @@ struct Group {
     names: Vec<String>,
 }
 
-/// The header groups, in the order src/ffi/mod.rs declares their modules.
+/// The header groups, in the order of the numbered list of modules in src/ffi/mod.rs's docs
+/// (`//! 1. [`version`]: ...`).
 fn header_groups() -> Vec<Group> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ffi");
     let front = std::fs::read_to_string(dir.join("mod.rs")).unwrap();
     let mut groups = Vec::new();
     for line in front.lines() {
-        let Some(module) = line.strip_prefix("mod ").and_then(|r| r.strip_suffix(';')) else {
+        let Some(module) = line
+            .strip_prefix("//! ")
+            .and_then(|r| r.split_once(". [`"))
+            .filter(|(n, _)| n.parse::<u32>().is_ok())
+            .and_then(|(_, r)| r.split_once("`]"))
+            .map(|(m, _)| m)
+        else {
             continue;
         };
+        assert!(
+            front.contains(&format!("\nmod {module};")),
+            "mod.rs lists {module} but does not declare it"
+        );
         let text = std::fs::read_to_string(dir.join(format!("{module}.rs"))).unwrap();
         let docs: Vec<&str> = text
             .lines()
             .map_while(|l| l.strip_prefix("//!"))
             .map(|l| l.strip_prefix(' ').unwrap_or(l))
             .collect();
-        let Some(title) = docs.first().and_then(|t| t.strip_prefix("# ")) else {
-            continue;
+        let title = docs.first().and_then(|t| t.strip_prefix("# "));
+        let Some(title) = title else {
+            panic!("{module}.rs is a header group: its docs must start with `//! # Title`")
         };
         let mut body: Vec<String> = docs[1..].iter().map(|l| l.trim_end().to_string()).collect();
         while body.first().is_some_and(|l| l.is_empty()) {
             body.remove(0);
         }
-        assert!(!body.iter().any(|l| l.contains("*/")), "{module}.rs: its docs cannot contain */");
+        assert!(
+            !body.iter().any(|l| l.contains("*/")),
+            "{module}.rs: its docs cannot contain */"
+        );
         let names = text
             .lines()
             .filter_map(|l| {
-                ["pub const ", "pub struct ", "pub type ", "pub unsafe extern \"C\" fn ", "pub extern \"C\" fn "]
-                    .iter()
-                    .find_map(|p| l.strip_prefix(p))
-                    .map(|r| r.split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap().to_string())
+                [
+                    "pub const ",
+                    "pub struct ",
+                    "pub type ",
+                    "pub unsafe extern \"C\" fn ",
+                    "pub extern \"C\" fn ",
+                ]
+                .iter()
+                .find_map(|p| l.strip_prefix(p))
+                .map(|r| {
+                    r.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .next()
+                        .unwrap()
+                        .to_string()
+                })
             })
             .collect();
-        groups.push(Group { title: title.to_string(), text: body, names });
+        groups.push(Group {
+            module: module.to_string(),
+            title: title.to_string(),
+            text: body,
+            names,
+        });
     }
-    assert!(groups.len() >= 2, "no header groups found in src/ffi/mod.rs");
+    assert!(
+        groups.len() >= 2,
+        "no header groups found in src/ffi/mod.rs"
+    );
     groups
 }
 
 /// The C name an item of the generated header declares.
 fn item_name(item: &str) -> String {
     let decl = item.rsplit_once("*/").map_or(item, |(_, d)| d).trim();
-    let ident = |s: &str| s.split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap().to_string();
+    let ident = |s: &str| {
+        s.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .next()
+            .unwrap()
+            .to_string()
+    };
     if let Some(r) = decl.strip_prefix("#define ") {
         ident(r)
     } else if let Some(r) = decl.strip_prefix("typedef struct ") {
@@ -76,7 +120,7 @@ fn item_name(item: &str) -> String {
         ident(r)
     } else {
         let head = decl.split('(').next().unwrap();
-        ident(head.rsplit(|c: char| c == ' ' || c == '*').next().unwrap())
+        ident(head.rsplit([' ', '*']).next().unwrap())
     }
 }
 
@@ -88,14 +132,23 @@ fn arrange_groups(header: &str, groups: &[Group]) -> String {
     const CPP_OPEN: &str = "#ifdef __cplusplus\nextern \"C\" {\n#endif // __cplusplus";
     const CPP_CLOSE: &str = "#ifdef __cplusplus\n}  // extern \"C\"\n#endif  // __cplusplus";
     let paragraphs: Vec<&str> = header.split("\n\n").collect();
-    let first = paragraphs.iter().position(|p| p.starts_with("/**")).expect("documented items");
-    let last = paragraphs.iter().rposition(|p| p.starts_with("/**")).unwrap();
+    let first = paragraphs
+        .iter()
+        .position(|p| p.starts_with("/**"))
+        .expect("documented items");
+    let last = paragraphs
+        .iter()
+        .rposition(|p| p.starts_with("/**"))
+        .unwrap();
     let mut placed: Vec<Vec<&str>> = vec![Vec::new(); groups.len()];
     for p in &paragraphs[first..=last] {
         if *p == CPP_OPEN || *p == CPP_CLOSE {
             continue;
         }
-        assert!(p.starts_with("/**"), "an undocumented item in the header:\n{p}");
+        assert!(
+            p.starts_with("/**"),
+            "an undocumented item in the header:\n{p}"
+        );
         let name = item_name(p);
         let group = match groups.iter().position(|g| g.names.contains(&name)) {
             Some(g) => g,
@@ -107,10 +160,18 @@ fn arrange_groups(header: &str, groups: &[Group]) -> String {
     let rule = "=".repeat(86);
     let mut body = vec![CPP_OPEN.to_string()];
     for (g, items) in groups.iter().zip(&placed) {
-        assert!(!items.is_empty(), "header group {:?} declares nothing", g.title);
+        assert!(
+            !items.is_empty(),
+            "header group {:?} declares nothing",
+            g.title
+        );
         let mut banner = format!("/* {rule}\n * {}\n *", g.title.to_uppercase());
         for l in &g.text {
-            banner.push_str(&if l.is_empty() { "\n *".to_string() } else { format!("\n * {l}") });
+            banner.push_str(&if l.is_empty() {
+                "\n *".to_string()
+            } else {
+                format!("\n * {l}")
+            });
         }
         banner.push_str(&format!("\n * {rule} */"));
         body.push(banner);
@@ -119,7 +180,12 @@ fn arrange_groups(header: &str, groups: &[Group]) -> String {
     body.push(CPP_CLOSE.to_string());
     let mut out: Vec<String> = paragraphs[..first].iter().map(|s| s.to_string()).collect();
     out.extend(body);
-    out.extend(paragraphs[last + 1..].iter().map(|s| s.to_string()).filter(|p| p != CPP_CLOSE));
+    out.extend(
+        paragraphs[last + 1..]
+            .iter()
+            .map(|s| s.to_string())
+            .filter(|p| p != CPP_CLOSE),
+    );
     out.join("\n\n")
 }
 
@@ -157,7 +223,9 @@ fn annotate_nullability(header: &str) -> String {
             continue;
         }
         let starts_like_code = t.starts_with(|c: char| c.is_ascii_alphabetic());
-        let is_decl = starts_like_code && line.contains('(') && (t.starts_with("typedef int32_t (*") || !t.starts_with("typedef"));
+        let is_decl = starts_like_code
+            && line.contains('(')
+            && (t.starts_with("typedef int32_t (*") || !t.starts_with("typedef"));
         if is_decl {
             if line.trim_end().ends_with(';') {
                 out.push_str(&annotate_declaration(line, &doc));
@@ -196,7 +264,11 @@ fn annotate_declaration(decl: &str, doc: &str) -> String {
     // The return pointer.
     let head = match head.rfind('*') {
         Some(i) if !head.contains("typedef") => {
-            let mark = if doc.contains("never NULL") { "FASTGPT_NONNULL" } else { "FASTGPT_NULLABLE" };
+            let mark = if doc.contains("never NULL") {
+                "FASTGPT_NONNULL"
+            } else {
+                "FASTGPT_NULLABLE"
+            };
             format!("{}*{mark} {}", &head[..i], head[i + 1..].trim_start())
         }
         _ => head,
@@ -207,14 +279,26 @@ fn annotate_declaration(decl: &str, doc: &str) -> String {
         .map(|p| {
             let Some(star) = p.rfind('*') else {
                 // A function-pointer typedef is a pointer too.
-                if let Some((ty, name)) = p.trim_end().rsplit_once(' ').filter(|(ty, _)| ty.trim_end().ends_with("fastgpt_stream_callback")) {
-                    let mark = if required(name.trim()) { "FASTGPT_NONNULL" } else { "FASTGPT_NULLABLE" };
+                if let Some((ty, name)) = p
+                    .trim_end()
+                    .rsplit_once(' ')
+                    .filter(|(ty, _)| ty.trim_end().ends_with("fastgpt_stream_callback"))
+                {
+                    let mark = if required(name.trim()) {
+                        "FASTGPT_NONNULL"
+                    } else {
+                        "FASTGPT_NULLABLE"
+                    };
                     return format!("{ty} {mark} {name}");
                 }
                 return p.to_string();
             };
             let name = p[star + 1..].trim();
-            let outer = if required(name) { "FASTGPT_NONNULL" } else { "FASTGPT_NULLABLE" };
+            let outer = if required(name) {
+                "FASTGPT_NONNULL"
+            } else {
+                "FASTGPT_NULLABLE"
+            };
             let before = &p[..star];
             if let Some(inner) = before.rfind('*') {
                 // An out-parameter: what it points to may be NULL.
@@ -248,10 +332,12 @@ fn every_export_is_documented_and_behind_the_boundary() {
     let mut problems = Vec::new();
     // Doc lines of every export, to find text repeated instead of stated once.
     let mut seen: std::collections::HashMap<String, Vec<String>> = Default::default();
+    let groups = header_groups();
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
-        let is_group = text.starts_with("//! # ");
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let is_group = groups.iter().any(|g| g.module == stem);
         let lines: Vec<&str> = text.lines().collect();
         for (i, line) in lines.iter().enumerate() {
             if line.trim() != "#[no_mangle]" {
@@ -266,7 +352,12 @@ fn every_export_is_documented_and_behind_the_boundary() {
                 .cloned()
                 .collect::<Vec<_>>()
                 .join(" ");
-            let name = sig.split("fn ").nth(1).and_then(|r| r.split('(').next()).unwrap_or("?").to_string();
+            let name = sig
+                .split("fn ")
+                .nth(1)
+                .and_then(|r| r.split('(').next())
+                .unwrap_or("?")
+                .to_string();
             let doc: Vec<&str> = lines[..i]
                 .iter()
                 .rev()
@@ -281,11 +372,20 @@ fn every_export_is_documented_and_behind_the_boundary() {
                 .map(|(_, r)| r.rsplit_once(')').map_or(r, |(a, _)| a))
                 .unwrap_or("")
                 .split(',')
-                .filter_map(|p| p.split(':').next().map(str::trim).filter(|p| !p.is_empty()).map(str::to_string))
+                .filter_map(|p| {
+                    p.split(':')
+                        .next()
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(str::to_string)
+                })
                 .collect();
             let returns_value = sig.contains(") ->");
             if !is_group {
-                problems.push(format!("{name}: in {}, which is not a header group (`//! # Title`)", path.display()));
+                problems.push(format!(
+                    "{name}: in {}, which is not a header group (`//! # Title`)",
+                    path.display()
+                ));
             }
             if doc.first().is_none_or(|d| d.is_empty()) {
                 problems.push(format!("{name}: no summary"));
@@ -316,9 +416,18 @@ fn every_export_is_documented_and_behind_the_boundary() {
                 .map(|l| l.trim())
                 .filter(|l| !l.is_empty())
                 .collect();
-            let after_outs = body.iter().skip_while(|l| l.starts_with("let ") && l.contains("out!(")).collect::<Vec<_>>();
-            if after_outs.first().is_none_or(|l| !l.starts_with("ffi_call!(")) {
-                problems.push(format!("{name} ({}): its body is not one ffi_call!", path.display()));
+            let after_outs = body
+                .iter()
+                .skip_while(|l| l.starts_with("let ") && l.contains("out!("))
+                .collect::<Vec<_>>();
+            if after_outs
+                .first()
+                .is_none_or(|l| !l.starts_with("ffi_call!("))
+            {
+                problems.push(format!(
+                    "{name} ({}): its body is not one ffi_call!",
+                    path.display()
+                ));
             }
         }
     }
@@ -332,5 +441,9 @@ fn every_export_is_documented_and_behind_the_boundary() {
         }
     }
     assert!(count >= 31, "found only {count} exports");
-    assert!(problems.is_empty(), "header documentation problems:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "header documentation problems:\n{}",
+        problems.join("\n")
+    );
 }

@@ -30,7 +30,15 @@ pub unsafe extern "C" fn fastgpt_get_suggested_questions(
     cancel: *const fastgpt_cancel_token,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    ffi_call!(out_json => try_arc!(client)?.get_suggested_questions(try_str!(app_id)?, try_str!(chat_id)?, opt_str!(question_guide_json)?, opt_token!(cancel).as_ref()))
+    ffi_call!(
+        out_json,
+        try_arc!(client)?.get_suggested_questions(
+            try_str!(app_id)?,
+            try_str!(chat_id)?,
+            opt_str!(question_guide_json)?,
+            opt_token!(cancel).as_ref()
+        )
+    )
 }
 
 /// Gets an app's usage chart data (`POST /api/proApi/core/app/logs/getChartData`,
@@ -58,5 +66,14 @@ pub unsafe extern "C" fn fastgpt_get_app_logs_chart(
     cancel: *const fastgpt_cancel_token,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    ffi_call!(out_json => try_arc!(client)?.get_app_logs_chart(try_str!(app_id)?, try_str!(date_start)?, try_str!(date_end)?, opt_str!(options_json)?, opt_token!(cancel).as_ref()))
+    ffi_call!(
+        out_json,
+        try_arc!(client)?.get_app_logs_chart(
+            try_str!(app_id)?,
+            try_str!(date_start)?,
+            try_str!(date_end)?,
+            opt_str!(options_json)?,
+            opt_token!(cancel).as_ref()
+        )
+    )
 }

@@ -71,7 +71,10 @@ impl Reply for () {
 
 /// A call that returns a status code: `out` (already NULL) receives the reply on success and
 /// the error JSON otherwise.
-pub(crate) fn status_call<R: Reply>(out: Out<*mut c_char>, f: impl FnOnce() -> Result<R, Error>) -> i32 {
+pub(crate) fn status_call<R: Reply>(
+    out: Out<*mut c_char>,
+    f: impl FnOnce() -> Result<R, Error>,
+) -> i32 {
     let (code, text) = match catch(f).and_then(|r| r) {
         Ok(reply) => (FASTGPT_OK, reply.into_reply()),
         Err(e) => (e.status, Some(e.to_json())),
@@ -89,7 +92,7 @@ pub(crate) fn value_call<T>(fallback: T, f: impl FnOnce() -> T) -> T {
 
 /// The body of every export.
 ///
-/// - `ffi_call!(out_json => body)`: `body` is a `Result<String, Error>` (the response JSON)
+/// - `ffi_call!(out_json, body)`: `body` is a `Result<String, Error>` (the response JSON)
 ///   or, with `out_error`, a `Result<(), Error>`. NULL is stored through the out-parameter
 ///   first; the call returns `FASTGPT_OK` and writes the reply, or returns the error's status
 ///   and writes the error JSON.
@@ -102,7 +105,7 @@ macro_rules! ffi_call {
     (or $fallback:expr => $body:expr) => {
         $crate::ffi::boundary::value_call($fallback, || $body)
     };
-    ($out:ident => $body:expr) => {{
+    ($out:ident, $body:expr) => {{
         let out = $crate::ffi::out::out!($out);
         $crate::ffi::boundary::status_call(out, || $body)
     }};
@@ -127,7 +130,7 @@ mod tests {
     fn a_panic_in_a_status_call_writes_the_error_json() {
         let mut text: *mut c_char = std::ptr::null_mut();
         let out_json: *mut *mut c_char = &mut text;
-        let code = ffi_call!(out_json => {
+        let code = ffi_call!(out_json, {
             if text.is_null() {
                 panic!("boom");
             }
@@ -137,7 +140,12 @@ mod tests {
         assert!(!text.is_null());
         // SAFETY: `text` was just written by `status_call` with a string from
         // `CString::into_raw`, and nothing else owns it.
-        let json = unsafe { std::ffi::CString::from_raw(text) }.into_string().unwrap();
-        assert!(json.contains("FASTGPT_E_PANIC") && json.contains("boom"), "{json}");
+        let json = unsafe { std::ffi::CString::from_raw(text) }
+            .into_string()
+            .unwrap();
+        assert!(
+            json.contains("FASTGPT_E_PANIC") && json.contains("boom"),
+            "{json}"
+        );
     }
 }

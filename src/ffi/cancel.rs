@@ -53,7 +53,10 @@ pub unsafe extern "C" fn fastgpt_cancel_token_cancel(token: *const fastgpt_cance
 /// @param ms     milliseconds from now.
 /// Since: 0.1.0
 #[no_mangle]
-pub unsafe extern "C" fn fastgpt_cancel_token_cancel_after(token: *const fastgpt_cancel_token, ms: i32) {
+pub unsafe extern "C" fn fastgpt_cancel_token_cancel_after(
+    token: *const fastgpt_cancel_token,
+    ms: i32,
+) {
     ffi_call!(or () => {
         if let Some(t) = opt_ref!(token) {
             t.cancel_after(ms);

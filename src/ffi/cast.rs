@@ -100,7 +100,9 @@ pub(crate) unsafe fn ref_from_ptr<'a, C: Castable>(p: *const C) -> Option<&'a C:
 ///
 /// # Safety
 /// `p` is NULL or a live handle from [`to_box_ptr`] that no other code uses for `'a`.
-pub(crate) unsafe fn mut_from_ptr<'a, C: Castable<Ownership = OwnershipBox>>(p: *mut C) -> Option<&'a mut C::RustType> {
+pub(crate) unsafe fn mut_from_ptr<'a, C: Castable<Ownership = OwnershipBox>>(
+    p: *mut C,
+) -> Option<&'a mut C::RustType> {
     // SAFETY: a live boxed handle points to an initialised `C::RustType`, used only here
     // (see the caller's promise).
     unsafe { (p as *mut C::RustType).as_mut() }
@@ -115,7 +117,10 @@ pub(crate) fn null_arg(name: &str) -> Error {
 ///
 /// # Safety
 /// `p` is NULL or a NUL-terminated string that stays valid and unchanged for `'a`.
-pub(crate) unsafe fn str_from_ptr<'a>(p: *const c_char, name: &str) -> Result<Option<&'a str>, Error> {
+pub(crate) unsafe fn str_from_ptr<'a>(
+    p: *const c_char,
+    name: &str,
+) -> Result<Option<&'a str>, Error> {
     if p.is_null() {
         return Ok(None);
     }
@@ -131,11 +136,17 @@ pub(crate) unsafe fn str_from_ptr<'a>(p: *const c_char, name: &str) -> Result<Op
 /// # Safety
 /// When `len` is not 0, `data` is NULL or points to `len` readable bytes that stay valid
 /// and unchanged for `'a`.
-pub(crate) unsafe fn bytes_from_ptr<'a>(data: *const u8, len: usize, name: &str) -> Result<&'a [u8], Error> {
+pub(crate) unsafe fn bytes_from_ptr<'a>(
+    data: *const u8,
+    len: usize,
+    name: &str,
+) -> Result<&'a [u8], Error> {
     if len == 0 {
         Ok(&[])
     } else if data.is_null() {
-        Err(Error::invalid(format!("{name} must not be NULL when {name}_len is not 0")))
+        Err(Error::invalid(format!(
+            "{name} must not be NULL when {name}_len is not 0"
+        )))
     } else if len > isize::MAX as usize {
         Err(Error::invalid(format!(
             "{name}_len {len} is not a valid size (a negative value cast to size_t?)"
@@ -164,7 +175,8 @@ macro_rules! try_ref {
     ($p:ident) => {
         // SAFETY: `$p` is a handle parameter of the running export: NULL or a live handle
         // that the header forbids freeing or using mutably while this call runs.
-        unsafe { $crate::ffi::cast::ref_from_ptr($p) }.ok_or_else(|| $crate::ffi::cast::null_arg(stringify!($p)))
+        unsafe { $crate::ffi::cast::ref_from_ptr($p) }
+            .ok_or_else(|| $crate::ffi::cast::null_arg(stringify!($p)))
     };
 }
 
@@ -174,7 +186,8 @@ macro_rules! try_mut {
     ($p:ident) => {
         // SAFETY: `$p` is a handle parameter of the running export: NULL or a live handle
         // that the header says is used by one thread at a time and not freed during a call.
-        unsafe { $crate::ffi::cast::mut_from_ptr($p) }.ok_or_else(|| $crate::ffi::cast::null_arg(stringify!($p)))
+        unsafe { $crate::ffi::cast::mut_from_ptr($p) }
+            .ok_or_else(|| $crate::ffi::cast::null_arg(stringify!($p)))
     };
 }
 

@@ -30,7 +30,12 @@ use super::{fastgpt_cancel_token, fastgpt_client};
 /// It may call any fastgpt_ function, including fastgpt_client_free on the running call's
 /// client and fastgpt_cancel_token_cancel.
 pub type fastgpt_stream_callback = Option<
-    unsafe extern "C" fn(user_data: *mut c_void, event: *const c_char, data: *const c_char, text: *const c_char) -> i32,
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        event: *const c_char,
+        data: *const c_char,
+        text: *const c_char,
+    ) -> i32,
 >;
 
 /// Sends a non-streaming chat completion (`POST /api/v1/chat/completions`, or v2 with
@@ -56,7 +61,7 @@ pub unsafe extern "C" fn fastgpt_create_chat_completion(
     cancel: *const fastgpt_cancel_token,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    ffi_call!(out_json => {
+    ffi_call!(out_json, {
         let c = try_arc!(client)?;
         c.create_chat_completion(try_str!(request_json)?, opt_token!(cancel).as_ref())
     })
@@ -92,7 +97,7 @@ pub unsafe extern "C" fn fastgpt_create_chat_completion_stream(
     cancel: *const fastgpt_cancel_token,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    ffi_call!(out_json => {
+    ffi_call!(out_json, {
         let c = try_arc!(client)?;
         c.stream_with(try_str!(request_json)?, opt_token!(cancel).as_ref(), |ev| {
             let Some(cb) = callback else { return true };
@@ -100,7 +105,14 @@ pub unsafe extern "C" fn fastgpt_create_chat_completion_stream(
             // SAFETY: `cb` is the caller's callback, called as its documented type: the
             // strings are NUL-terminated and live until it returns, and `user_data` is the
             // caller's own pointer, passed through untouched.
-            let rc = unsafe { cb(user_data, ev.name.as_cstr().as_ptr(), ev.data.as_cstr().as_ptr(), text) };
+            let rc = unsafe {
+                cb(
+                    user_data,
+                    ev.name.as_cstr().as_ptr(),
+                    ev.data.as_cstr().as_ptr(),
+                    text,
+                )
+            };
             rc == 0
         })
     })

@@ -46,9 +46,14 @@ pub unsafe extern "C" fn fastgpt_upload_chat_file(
     cancel: *const fastgpt_cancel_token,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    ffi_call!(out_json => {
+    ffi_call!(out_json, {
         let c = try_arc!(client)?;
-        c.upload_chat_file(try_str!(app_id)?, try_str!(chat_id)?, try_str!(file_path)?, opt_token!(cancel).as_ref())
+        c.upload_chat_file(
+            try_str!(app_id)?,
+            try_str!(chat_id)?,
+            try_str!(file_path)?,
+            opt_token!(cancel).as_ref(),
+        )
     })
 }
 
@@ -78,11 +83,19 @@ pub unsafe extern "C" fn fastgpt_upload_chat_bytes(
     cancel: *const fastgpt_cancel_token,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    ffi_call!(out_json => {
+    ffi_call!(out_json, {
         let c = try_arc!(client)?;
-        let (app_id, chat_id, file_name) = (try_str!(app_id)?, try_str!(chat_id)?, try_str!(file_name)?);
+        let (app_id, chat_id, file_name) =
+            (try_str!(app_id)?, try_str!(chat_id)?, try_str!(file_name)?);
         let content_type = opt_str!(content_type)?;
         let data = try_bytes!(data, data_len)?;
-        c.upload_chat_bytes(app_id, chat_id, file_name, content_type, data, opt_token!(cancel).as_ref())
+        c.upload_chat_bytes(
+            app_id,
+            chat_id,
+            file_name,
+            content_type,
+            data,
+            opt_token!(cancel).as_ref(),
+        )
     })
 }

@@ -33,7 +33,16 @@ pub unsafe extern "C" fn fastgpt_get_chat_histories(
     cancel: *const fastgpt_cancel_token,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    ffi_call!(out_json => try_arc!(client)?.get_chat_histories(try_str!(app_id)?, offset, page_size, opt_str!(source)?, opt_token!(cancel).as_ref()))
+    ffi_call!(
+        out_json,
+        try_arc!(client)?.get_chat_histories(
+            try_str!(app_id)?,
+            offset,
+            page_size,
+            opt_str!(source)?,
+            opt_token!(cancel).as_ref()
+        )
+    )
 }
 
 /// Gets a chat's initial state: title, variables and app configuration
@@ -54,7 +63,14 @@ pub unsafe extern "C" fn fastgpt_get_chat_init(
     cancel: *const fastgpt_cancel_token,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    ffi_call!(out_json => try_arc!(client)?.get_chat_init(try_str!(app_id)?, try_str!(chat_id)?, opt_token!(cancel).as_ref()))
+    ffi_call!(
+        out_json,
+        try_arc!(client)?.get_chat_init(
+            try_str!(app_id)?,
+            try_str!(chat_id)?,
+            opt_token!(cancel).as_ref()
+        )
+    )
 }
 
 /// Renames and/or pins a chat (`PUT /api/core/chat/history/updateHistory`, legacy
@@ -81,7 +97,16 @@ pub unsafe extern "C" fn fastgpt_update_chat_history(
     cancel: *const fastgpt_cancel_token,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    ffi_call!(out_json => try_arc!(client)?.update_chat_history(try_str!(app_id)?, try_str!(chat_id)?, opt_str!(custom_title)?, top, opt_token!(cancel).as_ref()))
+    ffi_call!(
+        out_json,
+        try_arc!(client)?.update_chat_history(
+            try_str!(app_id)?,
+            try_str!(chat_id)?,
+            opt_str!(custom_title)?,
+            top,
+            opt_token!(cancel).as_ref()
+        )
+    )
 }
 
 /// Deletes a chat (`DELETE /api/core/chat/history/delHistory?appId&chatId`, legacy
@@ -102,7 +127,14 @@ pub unsafe extern "C" fn fastgpt_delete_chat_history(
     cancel: *const fastgpt_cancel_token,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    ffi_call!(out_json => try_arc!(client)?.delete_chat_history(try_str!(app_id)?, try_str!(chat_id)?, opt_token!(cancel).as_ref()))
+    ffi_call!(
+        out_json,
+        try_arc!(client)?.delete_chat_history(
+            try_str!(app_id)?,
+            try_str!(chat_id)?,
+            opt_token!(cancel).as_ref()
+        )
+    )
 }
 
 /// Deletes every API-created chat of an app (`DELETE
@@ -121,5 +153,8 @@ pub unsafe extern "C" fn fastgpt_clear_chat_histories(
     cancel: *const fastgpt_cancel_token,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    ffi_call!(out_json => try_arc!(client)?.clear_chat_histories(try_str!(app_id)?, opt_token!(cancel).as_ref()))
+    ffi_call!(
+        out_json,
+        try_arc!(client)?.clear_chat_histories(try_str!(app_id)?, opt_token!(cancel).as_ref())
+    )
 }

@@ -47,7 +47,7 @@ pub unsafe extern "C" fn fastgpt_client_new(
     out_error: *mut *mut c_char,
 ) -> i32 {
     let out_client = out!(out_client);
-    ffi_call!(out_error => {
+    ffi_call!(out_error, {
         out_client.required()?;
         let mut map = serde_json::Map::new();
         map.insert("api_key".into(), try_str!(api_key)?.into());
@@ -83,7 +83,7 @@ pub unsafe extern "C" fn fastgpt_client_new_with_options(
     out_error: *mut *mut c_char,
 ) -> i32 {
     let out_client = out!(out_client);
-    ffi_call!(out_error => {
+    ffi_call!(out_error, {
         out_client.required()?;
         new_client(&out_client, Options::from_json(try_str!(options_json)?)?)
     })

@@ -14,16 +14,29 @@
 //!
 //! # Header groups
 //!
-//! The header is a manual: one group per module below, in this order, each opened by a
-//! banner made from the module's `//! # Title` docs (tests/header.rs builds it; run
-//! `make header`). Within a group, items appear in source order, types first.
+//! The header is a manual: one group per module, in the order of this list (tests/header.rs
+//! reads it; run `make header`), each opened by a banner made from the module's
+//! `//! # Title` docs. Within a group, items appear in source order, types first.
+//!
+//! 1. [`version`]: versions and status codes
+//! 2. [`lifecycle`]: client_new, client_new_with_options, client_free, string_free
+//! 3. [`cancel`]: cancel tokens
+//! 4. [`chat`]: the chat completion and its streaming twin (callback)
+//! 5. [`pull_stream`]: stream_open, stream_next, stream_result, stream_free
+//! 6. [`histories`]: the chats of an app
+//! 7. [`records`]: the records of a chat, and feedback
+//! 8. [`analytics`]: suggested questions and app logs
+//! 9. [`files`]: chat file uploads
+//! 10. [`request`]: fastgpt_request, any endpoint
+//!
 //! - To add a function to a group, write it in that group's module (after the ones a
-//!   reader meets first), with `@param NAME required|optional` for every parameter, its
-//!   `@return`, and `Since:`; add it to abi/symbols.txt. What every function shares
-//!   (ownership, threading, errors) is in the preamble (cbindgen.toml): do not repeat it.
-//! - To add a group, add a module whose docs start with `//! # Title` and list it below
-//!   in the place a reader should meet it.
-//! - Helper modules (no `# Title`) hold no exports.
+//!   reader meets first), with `@param NAME  required|optional...` for every parameter,
+//!   its `@return`, and `Since:`, and add it to abi/symbols.txt. What every function shares
+//!   (ownership, threading, errors, retries) is in the preamble (cbindgen.toml): do not
+//!   repeat it (tests/header.rs fails on a doc line repeated in more than two exports).
+//! - To add a group, add a module whose docs start with `//! # Title` and put it in this
+//!   list where a reader should meet it.
+//! - Helper modules ([`boundary`], [`cast`], [`out`]: no `# Title`) hold no exports.
 
 #![allow(non_camel_case_types)]
 // The safety requirements of every exported function are its pointer rules, documented
@@ -37,17 +50,17 @@ pub(crate) mod boundary;
 pub(crate) mod cast;
 pub(crate) mod out;
 
-// Header groups, in the order of the header.
-mod version;
-mod lifecycle;
+// Header groups (their order in the header is the list above).
+mod analytics;
 mod cancel;
 mod chat;
-mod pull_stream;
-mod histories;
-mod records;
-mod analytics;
 mod files;
+mod histories;
+mod lifecycle;
+mod pull_stream;
+mod records;
 mod request;
+mod version;
 
 pub use analytics::*;
 pub use cancel::*;

@@ -72,7 +72,9 @@ pub(crate) fn into_c_string(s: String) -> *mut c_char {
         Err(e) => {
             let mut bytes = e.into_vec();
             bytes.retain(|&b| b != 0);
-            CString::new(bytes).map(CString::into_raw).unwrap_or(std::ptr::null_mut())
+            CString::new(bytes)
+                .map(CString::into_raw)
+                .unwrap_or(std::ptr::null_mut())
         }
     }
 }

@@ -11,7 +11,9 @@ use std::ffi::c_char;
 use std::sync::Arc;
 
 use super::boundary::{self, ffi_call};
-use super::cast::{self, opt_token, to_box_ptr, try_arc, try_mut, try_ref, try_str, Castable, OwnershipBox};
+use super::cast::{
+    self, opt_token, to_box_ptr, try_arc, try_mut, try_ref, try_str, Castable, OwnershipBox,
+};
 use super::out::out;
 use super::{fastgpt_cancel_token, fastgpt_client};
 use crate::stream::StreamSession;
@@ -84,11 +86,15 @@ pub unsafe extern "C" fn fastgpt_stream_open(
     out_error: *mut *mut c_char,
 ) -> i32 {
     let out_stream = out!(out_stream);
-    ffi_call!(out_error => {
+    ffi_call!(out_error, {
         out_stream.required()?;
         let c = try_arc!(client)?;
         let session = c.open_stream(try_str!(request_json)?, opt_token!(cancel).as_ref())?;
-        out_stream.set(to_box_ptr(PullStream { session, _client: c, poisoned: None }));
+        out_stream.set(to_box_ptr(PullStream {
+            session,
+            _client: c,
+            poisoned: None,
+        }));
         Ok(())
     })
 }
@@ -119,7 +125,7 @@ pub unsafe extern "C" fn fastgpt_stream_next(
     out_error: *mut *mut c_char,
 ) -> i32 {
     let (out_event, out_data, out_text) = (out!(out_event), out!(out_data), out!(out_text));
-    ffi_call!(out_error => {
+    ffi_call!(out_error, {
         out_event.required()?;
         if let Some((event, data, text)) = try_mut!(stream)?.next()? {
             out_event.set(event);
@@ -138,8 +144,11 @@ pub unsafe extern "C" fn fastgpt_stream_next(
 /// @return FASTGPT_OK, FASTGPT_E_INVALID_ARGUMENT (NULL stream) or FASTGPT_E_PANIC.
 /// Since: 0.1.0
 #[no_mangle]
-pub unsafe extern "C" fn fastgpt_stream_result(stream: *mut fastgpt_stream, out_json: *mut *mut c_char) -> i32 {
-    ffi_call!(out_json => Ok(try_ref!(stream)?.session.result_json()))
+pub unsafe extern "C" fn fastgpt_stream_result(
+    stream: *mut fastgpt_stream,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    ffi_call!(out_json, Ok(try_ref!(stream)?.session.result_json()))
 }
 
 /// Closes a stream (dropping its connection) and releases its references to the client

@@ -35,7 +35,17 @@ pub unsafe extern "C" fn fastgpt_get_chat_records(
     cancel: *const fastgpt_cancel_token,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    ffi_call!(out_json => try_arc!(client)?.get_chat_records(try_str!(app_id)?, try_str!(chat_id)?, offset, page_size, load_custom_feedbacks != 0, opt_token!(cancel).as_ref()))
+    ffi_call!(
+        out_json,
+        try_arc!(client)?.get_chat_records(
+            try_str!(app_id)?,
+            try_str!(chat_id)?,
+            offset,
+            page_size,
+            load_custom_feedbacks != 0,
+            opt_token!(cancel).as_ref()
+        )
+    )
 }
 
 /// Gets the workflow node responses of one AI record (`GET
@@ -58,7 +68,15 @@ pub unsafe extern "C" fn fastgpt_get_record_detail(
     cancel: *const fastgpt_cancel_token,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    ffi_call!(out_json => try_arc!(client)?.get_record_detail(try_str!(app_id)?, try_str!(chat_id)?, try_str!(data_id)?, opt_token!(cancel).as_ref()))
+    ffi_call!(
+        out_json,
+        try_arc!(client)?.get_record_detail(
+            try_str!(app_id)?,
+            try_str!(chat_id)?,
+            try_str!(data_id)?,
+            opt_token!(cancel).as_ref()
+        )
+    )
 }
 
 /// Deletes one record of a chat (`DELETE
@@ -81,7 +99,15 @@ pub unsafe extern "C" fn fastgpt_delete_chat_record(
     cancel: *const fastgpt_cancel_token,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    ffi_call!(out_json => try_arc!(client)?.delete_chat_record(try_str!(app_id)?, try_str!(chat_id)?, try_str!(content_id)?, opt_token!(cancel).as_ref()))
+    ffi_call!(
+        out_json,
+        try_arc!(client)?.delete_chat_record(
+            try_str!(app_id)?,
+            try_str!(chat_id)?,
+            try_str!(content_id)?,
+            opt_token!(cancel).as_ref()
+        )
+    )
 }
 
 /// Sets the user feedback of an AI record (`POST
@@ -110,5 +136,15 @@ pub unsafe extern "C" fn fastgpt_send_feedback(
     cancel: *const fastgpt_cancel_token,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    ffi_call!(out_json => try_arc!(client)?.send_feedback(try_str!(app_id)?, try_str!(chat_id)?, try_str!(data_id)?, opt_str!(user_good_feedback)?, opt_str!(user_bad_feedback)?, opt_token!(cancel).as_ref()))
+    ffi_call!(
+        out_json,
+        try_arc!(client)?.send_feedback(
+            try_str!(app_id)?,
+            try_str!(chat_id)?,
+            try_str!(data_id)?,
+            opt_str!(user_good_feedback)?,
+            opt_str!(user_bad_feedback)?,
+            opt_token!(cancel).as_ref()
+        )
+    )
 }

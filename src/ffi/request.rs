@@ -38,5 +38,14 @@ pub unsafe extern "C" fn fastgpt_request(
     cancel: *const fastgpt_cancel_token,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    ffi_call!(out_json => try_arc!(client)?.request(try_str!(method)?, try_str!(path)?, opt_str!(query_json)?, opt_str!(body_json)?, opt_token!(cancel).as_ref()))
+    ffi_call!(
+        out_json,
+        try_arc!(client)?.request(
+            try_str!(method)?,
+            try_str!(path)?,
+            opt_str!(query_json)?,
+            opt_str!(body_json)?,
+            opt_token!(cancel).as_ref()
+        )
+    )
 }

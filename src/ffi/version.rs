@@ -64,15 +64,28 @@ mod tests {
 
     #[test]
     fn version_macros_match_cargo_toml() {
-        assert_eq!(FASTGPT_VERSION_MAJOR, parse(env!("CARGO_PKG_VERSION_MAJOR")));
-        assert_eq!(FASTGPT_VERSION_MINOR, parse(env!("CARGO_PKG_VERSION_MINOR")));
-        assert_eq!(FASTGPT_VERSION_PATCH, parse(env!("CARGO_PKG_VERSION_PATCH")));
+        assert_eq!(
+            FASTGPT_VERSION_MAJOR,
+            parse(env!("CARGO_PKG_VERSION_MAJOR"))
+        );
+        assert_eq!(
+            FASTGPT_VERSION_MINOR,
+            parse(env!("CARGO_PKG_VERSION_MINOR"))
+        );
+        assert_eq!(
+            FASTGPT_VERSION_PATCH,
+            parse(env!("CARGO_PKG_VERSION_PATCH"))
+        );
         assert_eq!(
             FASTGPT_VERSION_NUMBER,
-            FASTGPT_VERSION_MAJOR * 1_000_000 + FASTGPT_VERSION_MINOR * 1000 + FASTGPT_VERSION_PATCH
+            FASTGPT_VERSION_MAJOR * 1_000_000
+                + FASTGPT_VERSION_MINOR * 1000
+                + FASTGPT_VERSION_PATCH
         );
         // SAFETY: fastgpt_version returns a static NUL-terminated string.
-        let v = unsafe { std::ffi::CStr::from_ptr(fastgpt_version()) }.to_str().unwrap();
+        let v = unsafe { std::ffi::CStr::from_ptr(fastgpt_version()) }
+            .to_str()
+            .unwrap();
         assert_eq!(v, env!("CARGO_PKG_VERSION"));
     }
 }
