@@ -189,8 +189,8 @@ fn arrange_groups(header: &str, groups: &[Group]) -> String {
     out.join("\n\n")
 }
 
-/// Marks every pointer of every declaration FASTGPT_NONNULL or FASTGPT_NULLABLE (§10):
-/// a parameter documented "required" is non-null, any other may be NULL; the pointer an
+/// Marks every pointer of every declaration FASTGPT_NONNULL or FASTGPT_NULLABLE (the C API
+/// contract, docs/): a parameter documented "required" is non-null, any other may be NULL; the pointer an
 /// out-parameter points to may be NULL; returned pointers are non-null when the docs say
 /// "never NULL". cbindgen cannot annotate raw pointers, and a Rust reference would make a
 /// NULL from C undefined behaviour, so the docs are the source.
