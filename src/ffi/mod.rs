@@ -36,6 +36,31 @@
 //!   repeat it (tests/header.rs fails on a doc line repeated in more than two exports).
 //! - To add a group, add a module whose docs start with `//! # Title` and put it in this
 //!   list where a reader should meet it.
+//!   A typical endpoint call is:
+//!   ```text
+//!   /// Summary (`METHOD /api/path`).
+//!   ///
+//!   /// @param client    required.
+//!   /// @param app_id    required.
+//!   /// @param cancel    optional.
+//!   /// @param out_json  optional; the envelope as received, or the error JSON.
+//!   /// @return FASTGPT_OK or an error code.
+//!   /// Since: 0.2.0
+//!   #[no_mangle]
+//!   pub unsafe extern "C" fn fastgpt_do_thing(
+//!       client: *const fastgpt_client,
+//!       app_id: *const c_char,
+//!       cancel: *const fastgpt_cancel_token,
+//!       out_json: *mut *mut c_char,
+//!   ) -> i32 {
+//!       ffi_call!(out_json, try_arc!(client)?.do_thing(try_str!(app_id)?, opt_token!(cancel).as_ref()))
+//!   }
+//!   ```
+//! - Where the planned functions go: stop_chat_completion and
+//!   resume_chat_completion_stream in [`chat`]; stream_resume_open in [`pull_stream`];
+//!   get_history_status, mark_chat_read and delete_chat_histories in [`histories`];
+//!   get_chat_records_v2 in [`records`]; get_chat_file_url in [`files`]; get_app_logs_total
+//!   and get_app_logs in [`analytics`].
 //! - Helper modules ([`boundary`], [`cast`], [`out`]: no `# Title`) hold no exports.
 
 #![allow(non_camel_case_types)]
