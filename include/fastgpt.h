@@ -25,8 +25,8 @@
  *   failure, out-parameters other than the error string stay NULL.
  * - Strings returned through a `char **` belong to the caller, who frees each exactly once
  *   with fastgpt_string_free (never free()). A non-NULL `char **out_json` always receives
- *   a string: the response JSON on FASTGPT_OK, the error JSON otherwise. A `char
- *   **out_error` receives NULL on FASTGPT_OK and the error JSON otherwise.
+ *   a string: the response JSON on FASTGPT_OK, the error JSON otherwise. A non-NULL
+ *   `char **out_error` receives NULL on FASTGPT_OK and the error JSON otherwise.
  * - `const char *` results are static (never freed) or, for fastgpt_stream_next, belong
  *   to the stream.
  * - Handles (client, cancel token, stream) are reference-counted: a running call or an
