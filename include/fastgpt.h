@@ -89,7 +89,7 @@ extern "C" {
 #endif // __cplusplus
 
 /* ======================================================================================
- * VERSIONS & STATUS CODES
+ * Versions & status codes
  *
  * The version of the header (the FASTGPT_VERSION_ macros) and of the library that is
  * loaded (fastgpt_version, fastgpt_version_number); while MAJOR is 0, a program or binding
@@ -205,7 +205,7 @@ int32_t fastgpt_version_number(void);
 const char *FASTGPT_NONNULL fastgpt_status_str(int32_t code);
 
 /* ======================================================================================
- * CLIENT LIFECYCLE
+ * Client lifecycle
  *
  * A client holds the options, the connection pool and the API key. Create one per server
  * and key, share it between threads, and free it with fastgpt_client_free (calls still
@@ -281,7 +281,7 @@ void fastgpt_client_free(struct fastgpt_client *FASTGPT_NULLABLE client);
 void fastgpt_string_free(char *FASTGPT_NULLABLE s);
 
 /* ======================================================================================
- * CANCELLATION
+ * Cancellation
  *
  * A cancel token stops calls from any thread: pass it as the `cancel` argument of any
  * number of calls and streams, then cancel it, or give it a deadline. A cancelled call
@@ -337,7 +337,7 @@ void fastgpt_cancel_token_cancel_after(const struct fastgpt_cancel_token *FASTGP
 void fastgpt_cancel_token_free(struct fastgpt_cancel_token *FASTGPT_NULLABLE token);
 
 /* ======================================================================================
- * CHAT COMPLETIONS
+ * Chat completions
  *
  * One turn of a chat with a FastGPT app. fastgpt_create_chat_completion waits for the
  * whole answer; fastgpt_create_chat_completion_stream, its streaming twin, hands each
@@ -424,7 +424,7 @@ int32_t fastgpt_create_chat_completion_stream(const struct fastgpt_client *FASTG
                                               char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 /* ======================================================================================
- * PULL STREAMS
+ * Pull streams
  *
  * The streaming completion read in a loop instead of through a callback:
  * fastgpt_stream_open sends the request and returns once the response head is classified,
@@ -508,7 +508,7 @@ int32_t fastgpt_stream_result(struct fastgpt_stream *FASTGPT_NONNULL stream,
 void fastgpt_stream_free(struct fastgpt_stream *FASTGPT_NULLABLE stream);
 
 /* ======================================================================================
- * HISTORIES
+ * Histories
  *
  * The chats of an app: list them, read one chat's initial state, rename or pin one,
  * delete one, or delete all chats created through the API.
@@ -615,7 +615,7 @@ int32_t fastgpt_clear_chat_histories(const struct fastgpt_client *FASTGPT_NONNUL
                                      char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 /* ======================================================================================
- * RECORDS & FEEDBACK
+ * Records & feedback
  *
  * The records (messages) of one chat: list them page by page, read the workflow details of
  * one AI record, delete one, and set the user's feedback on one. A record is named by its
@@ -714,7 +714,7 @@ int32_t fastgpt_send_feedback(const struct fastgpt_client *FASTGPT_NONNULL clien
                               char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 /* ======================================================================================
- * SUGGESTED QUESTIONS & APP ANALYTICS
+ * Suggested questions & app analytics
  *
  * Follow-up questions suggested for a chat, and an app's usage chart data.
  * ====================================================================================== */
@@ -767,7 +767,7 @@ int32_t fastgpt_get_app_logs_chart(const struct fastgpt_client *FASTGPT_NONNULL 
                                    char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 /* ======================================================================================
- * CHAT FILES (UPLOADS)
+ * Chat files (uploads)
  *
  * Uploads a file (from a path, or from memory) to FastGPT's chat storage and returns a
  * reference to put in an `image_url` or `file_url` part of a chat message.
@@ -837,7 +837,7 @@ int32_t fastgpt_upload_chat_bytes(const struct fastgpt_client *FASTGPT_NONNULL c
                                   char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 /* ======================================================================================
- * ANY ENDPOINT (FASTGPT_REQUEST)
+ * Any endpoint (fastgpt_request)
  *
  * fastgpt_request calls any other FastGPT endpoint with the client's base URL, key,
  * headers, timeouts, retries and error handling, and returns the response body as

@@ -165,7 +165,7 @@ fn arrange_groups(header: &str, groups: &[Group]) -> String {
             "header group {:?} declares nothing",
             g.title
         );
-        let mut banner = format!("/* {rule}\n * {}\n *", g.title.to_uppercase());
+        let mut banner = format!("/* {rule}\n * {}\n *", g.title);
         for l in &g.text {
             banner.push_str(&if l.is_empty() {
                 "\n *".to_string()
