@@ -1,7 +1,7 @@
 // Tests of fastgpt.hpp against the bundled dev server.
 //
-//   c++ -std=c++17 -Wall -Wextra -Werror -pedantic -Iinclude -Iexamples/cpp
-//       examples/cpp/test_fastgpt.cpp target/release/libfastgpt.a -lpthread -ldl -lm
+//   c++ -std=c++17 -Wall -Wextra -Werror -pedantic -Iinclude -Ibindings/cpp
+//       bindings/cpp/test_fastgpt.cpp target/release/libfastgpt.a -lpthread -ldl -lm
 //   ./a.out [path/to/fastgpt-devserver] [name-filter]
 //
 // The dev server is started from here (fork/exec, `--chunk-delay-ms 0 --exit-on-stdin-eof`)

@@ -1,6 +1,6 @@
 // fastgpt.hpp: header-only C++17 binding of libfastgpt (include/fastgpt.h).
 //
-//   #include "fastgpt.hpp"          // compile with -I<repo>/include -I<repo>/examples/cpp
+//   #include "fastgpt.hpp"          // compile with -I<repo>/include -I<repo>/bindings/cpp
 //   fastgpt::Client client("fastgpt-xxxx", "https://fastgpt.example.com");
 //   std::string result = client.create_chat_completion_stream(
 //       R"({"messages":[{"role":"user","content":"hi"}]})",

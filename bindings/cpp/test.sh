@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the C++ binding's tests, plain and under ASan/UBSan, plus the chat example.
 #
-#   bash examples/cpp/test.sh [filter]
+#   bash bindings/cpp/test.sh [filter]
 #
 # Assumes `cargo build --release --workspace` was run (target/release/libfastgpt.a and
 # target/release/fastgpt-devserver). Build outputs go to target/cpp/. Each test binary starts
@@ -25,7 +25,7 @@ done
 
 OUT="$ROOT/target/cpp"
 mkdir -p "$OUT"
-FLAGS=(-std=c++17 -Wall -Wextra -Werror -pedantic -O1 -g -pthread -I"$ROOT/include" -I"$ROOT/examples/cpp")
+FLAGS=(-std=c++17 -Wall -Wextra -Werror -pedantic -O1 -g -pthread -I"$ROOT/include" -I"$ROOT/bindings/cpp")
 LIBS=("$LIB" -lpthread -ldl -lm)
 FILTER="${1:-}"
 
@@ -45,7 +45,7 @@ else
 fi
 
 echo "== build chat example"
-if "$CXX" "${FLAGS[@]}" examples/cpp/chat.cpp -o "$OUT/chat" "${LIBS[@]}"; then
+if "$CXX" "${FLAGS[@]}" bindings/cpp/chat.cpp -o "$OUT/chat" "${LIBS[@]}"; then
     echo "PASS chat.cpp builds"
     total_pass=$((total_pass + 1))
 else
@@ -58,7 +58,7 @@ run_mode() {
     shift
     local bin="$OUT/test_fastgpt_$mode"
     echo "== $mode"
-    if ! "$CXX" "${FLAGS[@]}" "$@" examples/cpp/test_fastgpt.cpp -o "$bin" "${LIBS[@]}"; then
+    if ! "$CXX" "${FLAGS[@]}" "$@" bindings/cpp/test_fastgpt.cpp -o "$bin" "${LIBS[@]}"; then
         echo "FAIL [$mode] compile"
         total_fail=$((total_fail + 1))
         return
