@@ -6,7 +6,7 @@
 //       R"({"messages":[{"role":"user","content":"hi"}]})",
 //       [](const fastgpt::Event& e) { if (e.text) std::cout << *e.text; return true; });
 //
-// Rules (from the C contract, docs c-api.md):
+// Rules (from the C API contract):
 // - Every operation returns the library's JSON as std::string, or throws fastgpt::Error.
 // - Clients, cancel tokens and streams are RAII, movable and not copyable. A client may be
 //   used from many threads at once; a Stream from one thread at a time.
@@ -750,7 +750,7 @@ class Client {
             Event scratch;
         } st{&on_event, nullptr, {}};
         // A captureless lambda converts to a C function pointer. It never lets an exception
-        // out (c-api.md §6: "a callback must return normally").
+        // out (the C API contract, §6: "a callback must return normally").
         fastgpt_stream_callback cb = [](void* ud, const char* ev, const char* data,
                                         const char* text) noexcept -> int32_t {
             auto* s = static_cast<State*>(ud);

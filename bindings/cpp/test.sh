@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Builds and runs the C++ binding's tests, plain and under ASan/UBSan, plus the chat example.
+# Builds and runs the C++ binding's tests, plain and under ASan/UBSan, plus the examples,
+# then the way a C++ user depends on it: `make install PREFIX=<tmp>` and a CMake project
+# outside the checkout (examples/CMakeLists.txt, find_package(fastgpt), fastgpt::cpp) that
+# builds examples/quickstart.cpp and runs it against the dev server.
 #
 #   bash bindings/cpp/test.sh [filter]
 #
-# Assumes `cargo build --release --workspace` was run (target/release/libfastgpt.a and
+# Assumes `make build` was run (target/release/libfastgpt.a, libfastgpt.so and
 # target/release/fastgpt-devserver). Build outputs go to target/cpp/. Each test binary starts
-# its own dev server. Prints "N passed, N failed" over both modes; exits 0 with SKIP when no
-# C++ compiler is installed.
+# its own dev server. Prints "N passed, N failed" over all steps; exits 0 with SKIP when no
+# C++ compiler is installed (the CMake step says SKIP alone when cmake is missing).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -44,13 +47,78 @@ else
     total_fail=$((total_fail + 1))
 fi
 
-echo "== build chat example"
-if "$CXX" "${FLAGS[@]}" bindings/cpp/chat.cpp -o "$OUT/chat" "${LIBS[@]}"; then
-    echo "PASS chat.cpp builds"
-    total_pass=$((total_pass + 1))
+echo "== build the examples"
+for ex in chat quickstart; do
+    if "$CXX" "${FLAGS[@]}" "bindings/cpp/examples/$ex.cpp" -o "$OUT/$ex" "${LIBS[@]}"; then
+        echo "PASS examples/$ex.cpp builds"
+        total_pass=$((total_pass + 1))
+    else
+        echo "FAIL examples/$ex.cpp"
+        total_fail=$((total_fail + 1))
+    fi
+done
+
+. "$ROOT/bindings/testlib.sh"
+
+echo "== README"
+for f in examples/quickstart.cpp examples/CMakeLists.txt; do
+    if (cd bindings/cpp && testlib_readme_block README.md "$f"); then
+        total_pass=$((total_pass + 1))
+    else
+        total_fail=$((total_fail + 1))
+    fi
+done
+
+# quickstart's output: the streamed answer, then the records "[dataId] Human: ..." and
+# "[dataId] AI: ...".
+check_quickstart() {
+    local bin="$1" what="$2" out
+    out="$TESTLIB_TMP/quickstart-$RANDOM.txt"
+    if FASTGPT_BASE_URL="$DEV_URL" timeout 60 "$bin" >"$out" 2>&1 &&
+        grep -q '] Human: Hello! What can you do?$' "$out" && grep -q '] AI: .' "$out"; then
+        echo "PASS $what"
+        sed 's/^/    /' "$out"
+        total_pass=$((total_pass + 1))
+    else
+        echo "FAIL $what; it printed:"
+        sed 's/^/    /' "$out"
+        total_fail=$((total_fail + 1))
+    fi
+}
+
+echo "== quickstart (in-tree build)"
+testlib_devserver
+check_quickstart "$OUT/quickstart" "quickstart runs (static, in-tree)"
+
+echo "== outside the checkout: make install, find_package(fastgpt), fastgpt::cpp"
+if ! command -v cmake >/dev/null 2>&1; then
+    echo "SKIP: cmake not installed"
 else
-    echo "FAIL chat.cpp"
-    total_fail=$((total_fail + 1))
+    testlib_install
+    proj="$TESTLIB_TMP/cmake-quickstart"
+    mkdir -p "$proj"
+    cp bindings/cpp/examples/CMakeLists.txt bindings/cpp/examples/quickstart.cpp "$proj/"
+    if cmake -S "$proj" -B "$proj/build" -DCMAKE_PREFIX_PATH="$PREFIX_DIR" \
+            -DCMAKE_CXX_COMPILER="$(command -v "$CXX")" \
+            -DCMAKE_CXX_FLAGS="-Wall -Wextra -Werror -pedantic" >"$proj/configure.log" 2>&1 &&
+        cmake --build "$proj/build" >"$proj/build.log" 2>&1; then
+        echo "PASS cmake configure + build against $PREFIX_DIR"
+        total_pass=$((total_pass + 1))
+        # It must have used the installed shared library.
+        if ldd "$proj/build/quickstart" | grep -q "$PREFIX_DIR/lib/libfastgpt.so"; then
+            echo "PASS quickstart links $PREFIX_DIR/lib/libfastgpt.so"
+            total_pass=$((total_pass + 1))
+        else
+            echo "FAIL quickstart does not link the installed library:"
+            ldd "$proj/build/quickstart" | sed 's/^/    /'
+            total_fail=$((total_fail + 1))
+        fi
+        check_quickstart "$proj/build/quickstart" "quickstart runs (CMake, installed)"
+    else
+        echo "FAIL cmake consumer:"
+        cat "$proj/configure.log" "$proj/build.log" 2>/dev/null | tail -n 40 | sed 's/^/    /'
+        total_fail=$((total_fail + 1))
+    fi
 fi
 
 run_mode() {

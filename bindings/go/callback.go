@@ -22,7 +22,7 @@ type streamState struct {
 
 //export fastgptGoStreamCallback
 func fastgptGoStreamCallback(handle C.uintptr_t, event, data, text *C.char) (ret C.int32_t) {
-	// No Go panic may unwind through the library (c-api.md §6): recover everything and
+	// No Go panic may unwind through the library (the C API contract, §6): recover everything and
 	// stop the transfer instead.
 	var state *streamState
 	defer func() {

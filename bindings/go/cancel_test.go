@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	fastgpt "github.com/libfastgpt/fastgpt-go"
+	fastgpt "github.com/libfastgpt/libfastgpt/bindings/go"
 )
 
 const stall = "stall-mid-stream:5000"

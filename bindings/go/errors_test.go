@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	fastgpt "github.com/libfastgpt/fastgpt-go"
+	fastgpt "github.com/libfastgpt/libfastgpt/bindings/go"
 )
 
 // TestErrorE2: a FastGPT E2 error (HTTP 500 envelope) with every field checked.

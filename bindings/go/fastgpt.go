@@ -59,7 +59,7 @@ const HeaderVersionNumber = int(C.FASTGPT_VERSION_NUMBER)
 var versionErr error
 
 func init() {
-	// c-api.md §9: while MAJOR is 0, refuse to run unless MAJOR.MINOR match.
+	// the C API contract §9: while MAJOR is 0, refuse to run unless MAJOR.MINOR match.
 	lib := int(C.fastgpt_version_number())
 	if lib/1000 != HeaderVersionNumber/1000 {
 		versionErr = fmt.Errorf("fastgpt: library version %s (%d) is incompatible with the header this binding was built with (%d)",
@@ -205,7 +205,7 @@ func (c *Client) Close() error {
 }
 
 // acquire pins the handle for one call, so Close cannot free it while a goroutine is
-// about to pass it to the library (that would be undefined behaviour, c-api.md §4.1).
+// about to pass it to the library (that would be undefined behaviour, the C API contract §4.1).
 func (c *Client) acquire() (*C.fastgpt_client, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -490,11 +490,23 @@ func (c *Client) CreateChatCompletion(ctx context.Context, request any) (json.Ra
 func (c *Client) CreateChatCompletionStream(ctx context.Context, request any, fn func(Event) error) (json.RawMessage, error) {
 	var a cargs
 	req := a.json("request", request)
+	return c.doStream(ctx, &a, fn, func(h *C.fastgpt_client, handle C.uintptr_t, tok *C.fastgpt_cancel_token, out **C.char) C.int32_t {
+		return C.fastgpt_go_stream(h, req, handle, tok, out)
+	})
+}
+
+// doStream is do for the callback form of a stream: fn's Go state travels to the C shim
+// (which passes fastgpt_go_trampoline and the handle as user_data) as a cgo.Handle, and an
+// abort caused by fn carries fn's error (or *PanicError) as its Cause. Each C function that
+// takes a fastgpt_stream_callback needs one such shim in the preamble above.
+func (c *Client) doStream(ctx context.Context, a *cargs, fn func(Event) error,
+	call func(h *C.fastgpt_client, handle C.uintptr_t, tok *C.fastgpt_cancel_token, out **C.char) C.int32_t,
+) (json.RawMessage, error) {
 	state := &streamState{fn: fn}
 	handle := cgo.NewHandle(state)
 	defer handle.Delete()
-	res, err := c.do(ctx, &a, func(h *C.fastgpt_client, tok *C.fastgpt_cancel_token, out **C.char) C.int32_t {
-		return C.fastgpt_go_stream(h, req, C.uintptr_t(handle), tok, out)
+	res, err := c.do(ctx, a, func(h *C.fastgpt_client, tok *C.fastgpt_cancel_token, out **C.char) C.int32_t {
+		return call(h, C.uintptr_t(handle), tok, out)
 	})
 	var e *Error
 	if err != nil && errors.As(err, &e) && e.Status == StatusAborted && e.Cause == nil {

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"testing"
 
-	fastgpt "github.com/libfastgpt/fastgpt-go"
+	fastgpt "github.com/libfastgpt/libfastgpt/bindings/go"
 )
 
 // The dev server's one valid key (devserver/README.md).

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	fastgpt "github.com/libfastgpt/fastgpt-go"
+	fastgpt "github.com/libfastgpt/libfastgpt/bindings/go"
 )
 
 func TestVersion(t *testing.T) {

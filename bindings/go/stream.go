@@ -84,8 +84,19 @@ type Stream struct {
 // Always Close the stream.
 func (c *Client) OpenStream(ctx context.Context, request any) (*Stream, error) {
 	var a cargs
-	defer a.free()
 	req := a.json("request", request)
+	return c.openStream(ctx, &a, func(h *C.fastgpt_client, tok *C.fastgpt_cancel_token, out **C.fastgpt_stream, errp **C.char) C.int32_t {
+		return C.fastgpt_stream_open(h, req, tok, out, errp)
+	})
+}
+
+// openStream is the common part of every pull-form opener (fastgpt_stream_open and the
+// like): open gets the client, the call's token and the two out-parameters. On success the
+// token and its context watcher live on with the Stream until Close.
+func (c *Client) openStream(ctx context.Context, a *cargs,
+	open func(h *C.fastgpt_client, tok *C.fastgpt_cancel_token, out **C.fastgpt_stream, errp **C.char) C.int32_t,
+) (*Stream, error) {
+	defer a.free()
 	if a.err != nil {
 		return nil, a.err
 	}
@@ -100,7 +111,7 @@ func (c *Client) OpenStream(ctx context.Context, request any) (*Stream, error) {
 	}
 	var sh *C.fastgpt_stream
 	var errp *C.char
-	st := C.fastgpt_stream_open(h, req, k.tok, &sh, &errp)
+	st := open(h, k.tok, &sh, &errp)
 	if st != C.FASTGPT_OK || sh == nil {
 		_, err := k.result(st, errp)
 		if sh != nil {

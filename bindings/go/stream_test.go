@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	fastgpt "github.com/libfastgpt/fastgpt-go"
+	fastgpt "github.com/libfastgpt/libfastgpt/bindings/go"
 )
 
 func collectCallback(t *testing.T, c *fastgpt.Client, req any) ([]fastgpt.Event, json.RawMessage) {

@@ -1,4 +1,4 @@
-// The pull form of a streaming completion (c-api.md §6.1) over fastgpt_stream_open /
+// The pull form of a streaming completion (the C API contract, §6.1) over fastgpt_stream_open /
 // fastgpt_stream_next / fastgpt_stream_result / fastgpt_stream_free.
 using System;
 using System.Collections;
@@ -85,7 +85,7 @@ namespace FastGpt
             }
         }
 
-        /// <summary>The accumulated result so far (c-api.md §6 shape) as JSON; after the stream
+        /// <summary>The accumulated result so far (the C API contract, §6 shape) as JSON; after the stream
         /// is closed, the result at the time it was closed.</summary>
         public string Result
         {

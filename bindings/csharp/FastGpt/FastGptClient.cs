@@ -50,7 +50,7 @@ namespace FastGpt
 
         private FastGptClient(ClientHandle handle) { _handle = handle; }
 
-        /// <summary>A client from an options JSON object (c-api.md §4; unknown keys are an error).</summary>
+        /// <summary>A client from an options JSON object (the C API contract, §4; unknown keys are an error).</summary>
         public static FastGptClient FromOptionsJson(string optionsJson)
         {
             EnsureCompatible();
@@ -81,7 +81,7 @@ namespace FastGpt
             return new ClientHandle(client);
         }
 
-        // ---- version (c-api.md §9) ----------------------------------------------------------
+        // ---- version (the C API contract, §9) ----------------------------------------------------------
 
         /// <summary>fastgpt_version(): "MAJOR.MINOR.PATCH[-pre]".</summary>
         public static string LibraryVersion { get { return Utf8.Read(Native.fastgpt_version()); } }
@@ -103,7 +103,7 @@ namespace FastGpt
         }
 
         /// <summary>Gives up this object's reference to the native client. Calls and streams
-        /// still running on it finish normally (c-api.md §4.1).</summary>
+        /// still running on it finish normally (the C API contract, §4.1).</summary>
         public void Dispose() { _handle.Dispose(); }
 
         // ---- plumbing -------------------------------------------------------------------
@@ -170,11 +170,14 @@ namespace FastGpt
         // Kept in a static field: the delegate (and so its native thunk) lives as long as the
         // AppDomain, so it can never be collected while native code holds the pointer.
         private static readonly NativeStreamCallback s_onEvent = OnEvent;
+        // Its native entry point, handed to the library (a function pointer, not a delegate
+        // parameter, so the P/Invoke signature stays blittable).
+        private static readonly IntPtr s_onEventPtr = Marshal.GetFunctionPointerForDelegate(s_onEvent);
 
         [MonoPInvokeCallback(typeof(NativeStreamCallback))]
         private static int OnEvent(IntPtr userData, IntPtr evt, IntPtr data, IntPtr text)
         {
-            // Nothing may escape into native code (c-api.md §6): catch everything.
+            // Nothing may escape into native code (the C API contract, §6): catch everything.
             CallbackState state = null;
             try
             {
@@ -211,7 +214,7 @@ namespace FastGpt
                     IntPtr req = a.Required(requestJson, "requestJson");
                     IntPtr outJson;
                     int rc = Native.fastgpt_create_chat_completion_stream(c.Ptr, req,
-                        onEvent == null ? null : s_onEvent, GCHandle.ToIntPtr(gch), t.Ptr, out outJson);
+                        onEvent == null ? IntPtr.Zero : s_onEventPtr, GCHandle.ToIntPtr(gch), t.Ptr, out outJson);
                     GC.KeepAlive(s_onEvent);
                     string json = Utf8.TakeOwned(outJson);
                     if (rc != 0) throw MakeError(rc, json, state.Error, cancellationToken);

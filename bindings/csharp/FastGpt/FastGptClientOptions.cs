@@ -4,7 +4,7 @@ using System.Collections.Generic;
 namespace FastGpt
 {
     /// <summary>
-    /// Typed form of the options JSON of fastgpt_client_new_with_options (c-api.md §4).
+    /// Typed form of the options JSON of fastgpt_client_new_with_options (the C API contract, §4).
     /// Properties left null are not sent, so the library default applies.
     /// </summary>
     public sealed class FastGptClientOptions

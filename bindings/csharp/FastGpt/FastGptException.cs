@@ -1,12 +1,12 @@
 // FastGptException: a failed libfastgpt call, with every member of the error JSON
-// (c-api.md §3): {"error":{"status","status_name","message","http_status","api_code",
+// (the C API contract, §3): {"error":{"status","status_name","message","http_status","api_code",
 // "status_text","body","retry_after_ms","request_id","method","url","attempts","timeout",
 // "partial"}}.
 using System;
 
 namespace FastGpt
 {
-    /// <summary>The library's status codes (c-api.md §2). Values are permanent.</summary>
+    /// <summary>The library's status codes (the C API contract, §2). Values are permanent.</summary>
     public enum FastGptStatus
     {
         Ok = 0,

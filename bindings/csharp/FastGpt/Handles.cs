@@ -1,4 +1,4 @@
-// SafeHandle subclasses for the three opaque handles (c-api.md §4.1, §10). ReleaseHandle
+// SafeHandle subclasses for the three opaque handles (the C API contract, §4.1, §10). ReleaseHandle
 // calls the matching _free function, which never blocks and may run on the finalizer
 // thread. While a native call runs, the wrapper holds a DangerousAddRef on every handle it
 // passed, so a concurrent Dispose only releases the handle after the call has returned

@@ -1,9 +1,19 @@
 // P/Invoke declarations for every function of include/fastgpt.h (libfastgpt 0.1).
 //
-// Rules (c-api.md §10): Cdecl everywhere; every string crosses as IntPtr (UTF-8, converted
-// by hand in Utf8.cs, never with the default string marshalling); every returned char* is
-// received as IntPtr and freed with fastgpt_string_free; handles cross as IntPtr and are
-// owned by the SafeHandle subclasses in Handles.cs; size_t is UIntPtr.
+// Rules (the C API contract, binding rules): Cdecl everywhere; every string crosses as IntPtr
+// (UTF-8, converted by hand in Utf8.cs, never with the default string marshalling); every
+// returned char* is received as IntPtr and freed with fastgpt_string_free; handles cross as
+// IntPtr and are owned by the SafeHandle subclasses in Handles.cs; size_t is UIntPtr; the
+// stream callback crosses as a function pointer (IntPtr).
+//
+// Every signature uses only int, IntPtr, UIntPtr and `out IntPtr`, so each declaration can
+// become a .NET 7+ source-generated [LibraryImport] (static partial, with
+// [UnmanagedCallConv(CallConvs = new[] { typeof(CallConvCdecl) })]) without other changes;
+// NativeTests.SignaturesAreLibraryImportCompatible checks it.
+//
+// Adding a C function: copy the declaration of one with the same shape (e.g.
+// fastgpt_get_chat_init for an app id + chat id call), keep the parameter order of the
+// header, and add the FastGptClient method beside its neighbours.
 using System;
 using System.Runtime.InteropServices;
 
@@ -121,7 +131,7 @@ namespace FastGpt
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int fastgpt_create_chat_completion_stream(IntPtr client, IntPtr requestJson,
-            NativeStreamCallback callback, IntPtr userData, IntPtr cancel, out IntPtr outJson);
+            IntPtr callback, IntPtr userData, IntPtr cancel, out IntPtr outJson);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int fastgpt_stream_open(IntPtr client, IntPtr requestJson, IntPtr cancel,

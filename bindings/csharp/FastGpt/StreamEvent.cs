@@ -2,7 +2,7 @@ using System;
 
 namespace FastGpt
 {
-    /// <summary>One SSE event of a streaming completion (c-api.md §6).</summary>
+    /// <summary>One SSE event of a streaming completion (the C API contract, §6).</summary>
     public sealed class StreamEvent : IEquatable<StreamEvent>
     {
         /// <summary>The SSE event name: "answer" when the event had no event: line, "done"

@@ -1,4 +1,4 @@
-// UTF-8 marshalling by hand (c-api.md §10): strings go in as NUL-terminated UTF-8 allocated
+// UTF-8 marshalling by hand (the C API contract, §10): strings go in as NUL-terminated UTF-8 allocated
 // with Marshal.AllocHGlobal and freed after the call; strings come back as IntPtr, are
 // decoded by scanning for the NUL, and owned ones are freed with fastgpt_string_free.
 using System;

@@ -1,4 +1,4 @@
-// CancellationToken -> fastgpt_cancel_token_cancel (c-api.md §8), stream callbacks that
+// CancellationToken -> fastgpt_cancel_token_cancel (the C API contract, §8), stream callbacks that
 // throw, and the GC while native code holds our callback.
 using System;
 using System.Collections.Generic;

@@ -1,4 +1,4 @@
-// FastGptException: every field of the error JSON, for the error kinds of c-api.md §2.
+// FastGptException: every field of the error JSON, for the error kinds of the C API contract §2.
 using System;
 using System.Collections.Generic;
 using System.Linq;

@@ -1,5 +1,5 @@
 // The raw P/Invoke layer: functions the high-level API does not reach directly, the NULL
-// rules of c-api.md §3/§4.1, and handles left to the finalizer.
+// rules of the C API contract §3/§4.1, and handles left to the finalizer.
 using System;
 using System.Diagnostics;
 using System.Threading;
@@ -9,6 +9,34 @@ namespace FastGpt.Tests
 {
     public sealed class NativeTests
     {
+        /// <summary>Every P/Invoke declaration uses only types that a .NET 7+ [LibraryImport]
+        /// (and Native AOT) marshals without runtime marshalling: int, IntPtr, UIntPtr,
+        /// `out IntPtr`, returning int, IntPtr or void. No string, bool, delegate or array
+        /// parameters, and Cdecl with exact spelling everywhere.</summary>
+        [Test]
+        public void SignaturesAreLibraryImportCompatible()
+        {
+            var allowed = new[] { typeof(int), typeof(IntPtr), typeof(UIntPtr), typeof(IntPtr).MakeByRefType() };
+            var returns = new[] { typeof(int), typeof(IntPtr), typeof(void) };
+            int count = 0;
+            foreach (var m in typeof(Native).GetMethods(System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public))
+            {
+                var dll = (System.Runtime.InteropServices.DllImportAttribute)Attribute.GetCustomAttribute(m, typeof(System.Runtime.InteropServices.DllImportAttribute));
+                if (dll == null) continue;
+                count++;
+                Assert.True(m.Name.StartsWith("fastgpt_", StringComparison.Ordinal), m.Name + ": a C function name");
+                Assert.Equal(System.Runtime.InteropServices.CallingConvention.Cdecl, dll.CallingConvention, m.Name + " calling convention");
+                Assert.True(dll.ExactSpelling, m.Name + ": ExactSpelling");
+                Assert.True(Array.IndexOf(returns, m.ReturnType) >= 0, m.Name + " returns " + m.ReturnType);
+                foreach (var p in m.GetParameters())
+                {
+                    Assert.True(Array.IndexOf(allowed, p.ParameterType) >= 0, m.Name + "(" + p.Name + "): " + p.ParameterType);
+                    if (p.ParameterType.IsByRef) Assert.True(p.IsOut, m.Name + "(" + p.Name + "): by-reference only as out");
+                }
+            }
+            Assert.True(count >= 30, "declarations found: " + count);
+        }
+
         [Test]
         public void NullHandlesAndOutParameters()
         {

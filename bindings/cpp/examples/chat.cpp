@@ -7,7 +7,7 @@
 //   chat [question...]        one question (default: "Hello from C++ /reasoning")
 //
 // Build (from the repository root, after `cargo build --release`):
-//   c++ -std=c++17 -Iinclude -Ibindings/cpp bindings/cpp/chat.cpp -o target/cpp/chat
+//   c++ -std=c++17 -Iinclude -Ibindings/cpp bindings/cpp/examples/chat.cpp -o target/cpp/chat
 //       target/release/libfastgpt.a -lpthread -ldl -lm
 #include "fastgpt.hpp"
 

@@ -1,7 +1,7 @@
 // Command chat streams a FastGPT chat completion and prints the answer as it arrives.
 //
-//	FASTGPT_BASE_URL=http://127.0.0.1:PORT go run ./cmd/chat "Hello there"
-//	FASTGPT_BASE_URL=https://cloud.fastgpt.cn/api FASTGPT_API_KEY=fastgpt-xxxx go run ./cmd/chat
+//	FASTGPT_BASE_URL=http://127.0.0.1:PORT go run ./examples/chat "Hello there"
+//	FASTGPT_BASE_URL=https://cloud.fastgpt.cn/api FASTGPT_API_KEY=fastgpt-xxxx go run ./examples/chat
 //
 // With no message arguments it reads one message per line from stdin, continuing the same
 // chat. Ctrl-C cancels the answer in progress (and exits).
@@ -19,7 +19,7 @@ import (
 	"os/signal"
 	"strings"
 
-	fastgpt "github.com/libfastgpt/fastgpt-go"
+	fastgpt "github.com/libfastgpt/libfastgpt/bindings/go"
 )
 
 func main() {
