@@ -114,6 +114,23 @@ else
             total_fail=$((total_fail + 1))
         fi
         check_quickstart "$proj/build/quickstart" "quickstart runs (CMake, installed)"
+        # The same project with fastgpt::cpp_static: no run-time dependency on the .so.
+        sproj="$TESTLIB_TMP/cmake-quickstart-static"
+        mkdir -p "$sproj"
+        cp bindings/cpp/examples/quickstart.cpp "$sproj/"
+        sed 's/fastgpt::cpp)/fastgpt::cpp_static)/' bindings/cpp/examples/CMakeLists.txt >"$sproj/CMakeLists.txt"
+        if cmake -S "$sproj" -B "$sproj/build" -DCMAKE_PREFIX_PATH="$PREFIX_DIR" \
+                -DCMAKE_CXX_COMPILER="$(command -v "$CXX")" >"$sproj/configure.log" 2>&1 &&
+            cmake --build "$sproj/build" >"$sproj/build.log" 2>&1 &&
+            ! ldd "$sproj/build/quickstart" | grep -q libfastgpt; then
+            echo "PASS fastgpt::cpp_static builds a program without libfastgpt.so"
+            total_pass=$((total_pass + 1))
+            check_quickstart "$sproj/build/quickstart" "quickstart runs (CMake, static)"
+        else
+            echo "FAIL fastgpt::cpp_static:"
+            cat "$sproj/configure.log" "$sproj/build.log" 2>/dev/null | tail -n 40 | sed 's/^/    /'
+            total_fail=$((total_fail + 1))
+        fi
     else
         echo "FAIL cmake consumer:"
         cat "$proj/configure.log" "$proj/build.log" 2>/dev/null | tail -n 40 | sed 's/^/    /'

@@ -39,8 +39,10 @@ LD_LIBRARY_PATH="$release${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" FASTGPT_DEVSERVE
 [[ $rc -eq 0 ]] || exit "$rc"
 [[ $# -eq 0 ]] || exit 0   # a filtered run tests only what it names
 
-echo "== outside the checkout: make install, FastGpt.dll, the quickstart"
 . "$ROOT/bindings/testlib.sh"
+testlib_readme_block README.md examples/Quickstart/Quickstart.cs
+
+echo "== outside the checkout: make install, FastGpt.dll, the quickstart"
 testlib_install
 testlib_devserver
 app="$TESTLIB_TMP/csharp-quickstart"
