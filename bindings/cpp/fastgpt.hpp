@@ -744,45 +744,18 @@ class Client {
     std::string create_chat_completion_stream(const std::string& request_json,
                                               const EventCallback& on_event,
                                               CancelArg cancel = {}) const {
-        struct State {
-            const EventCallback* fn;
-            std::exception_ptr error;
-            Event scratch;
-        } st{&on_event, nullptr, {}};
-        // A captureless lambda converts to a C function pointer. It never lets an exception
-        // out (the C API contract, §6: "a callback must return normally").
-        fastgpt_stream_callback cb = [](void* ud, const char* ev, const char* data,
-                                        const char* text) noexcept -> int32_t {
-            auto* s = static_cast<State*>(ud);
-            try {
-                s->scratch.event = ev ? ev : "";
-                s->scratch.data = data ? data : "";
-                if (text)
-                    s->scratch.text = std::string(text);
-                else
-                    s->scratch.text.reset();
-                return (*s->fn)(s->scratch) ? 0 : 1;
-            } catch (...) {
-                s->error = std::current_exception();
-                return 1;
-            }
-        };
-        detail::OutString out;
-        const int32_t rc = fastgpt_create_chat_completion_stream(
-            h(), detail::cstr(request_json, "request_json"), on_event ? cb : nullptr,
-            on_event ? static_cast<void*>(&st) : nullptr, cancel.get(), out.out());
-        if (st.error) std::rethrow_exception(st.error);
-        return detail::finish(rc, out);
+        const char* req = detail::cstr(request_json, "request_json");
+        return stream_call(on_event, [&](fastgpt_stream_callback cb, void* ud, char** out) {
+            return fastgpt_create_chat_completion_stream(h(), req, cb, ud, cancel.get(), out);
+        });
     }
 
     // Opens a pull stream. Errors answered before the body (non-2xx, JSON errors) throw here.
     Stream open_stream(const std::string& request_json, CancelArg cancel = {}) const {
-        fastgpt_stream* s = nullptr;
-        detail::OutString err;
-        const int32_t rc = fastgpt_stream_open(h(), detail::cstr(request_json, "request_json"),
-                                               cancel.get(), &s, err.out());
-        if (rc != FASTGPT_OK) throw Error(rc, err.take());
-        return Stream(s);
+        const char* req = detail::cstr(request_json, "request_json");
+        return open_with([&](fastgpt_stream** s, char** err) {
+            return fastgpt_stream_open(h(), req, cancel.get(), s, err);
+        });
     }
 
     // ---- chat history and records
@@ -963,6 +936,55 @@ class Client {
 
    private:
     explicit Client(fastgpt_client* c) noexcept : h_(c) {}
+
+    // The callback form of every streaming call: `call(cb, user_data, out)` runs the C
+    // function with the binding's C callback, which hands each event to `on_event` and
+    // never lets an exception out (the C API contract, §6: "a callback must return
+    // normally"); an exception thrown by `on_event` stops the transfer and is rethrown here
+    // once the library has returned.
+    template <typename Call>
+    static std::string stream_call(const EventCallback& on_event, Call&& call) {
+        struct State {
+            const EventCallback* fn;
+            std::exception_ptr error;
+            Event scratch;
+        } st{&on_event, nullptr, {}};
+        // A captureless lambda converts to a C function pointer.
+        fastgpt_stream_callback cb = [](void* ud, const char* ev, const char* data,
+                                        const char* text) noexcept -> int32_t {
+            auto* s = static_cast<State*>(ud);
+            try {
+                s->scratch.event = ev ? ev : "";
+                s->scratch.data = data ? data : "";
+                if (text)
+                    s->scratch.text = std::string(text);
+                else
+                    s->scratch.text.reset();
+                return (*s->fn)(s->scratch) ? 0 : 1;
+            } catch (...) {
+                s->error = std::current_exception();
+                return 1;
+            }
+        };
+        detail::OutString out;
+        const int32_t rc = call(on_event ? cb : nullptr, on_event ? static_cast<void*>(&st) : nullptr,
+                                out.out());
+        if (st.error) std::rethrow_exception(st.error);
+        return detail::finish(rc, out);
+    }
+
+    // The pull form of every streaming call: `open(&stream, &error)` runs the C opener.
+    template <typename Open>
+    static Stream open_with(Open&& open) {
+        fastgpt_stream* s = nullptr;
+        detail::OutString err;
+        const int32_t rc = open(&s, err.out());
+        if (rc != FASTGPT_OK) {
+            fastgpt_stream_free(s);  // NULL on failure per the contract; never leak it
+            throw Error(rc, err.take());
+        }
+        return Stream(s);
+    }
     // A moved-from client passes NULL: the library answers FASTGPT_E_INVALID_ARGUMENT.
     const fastgpt_client* h() const noexcept { return h_.get(); }
 

@@ -105,7 +105,9 @@ else
         echo "PASS cmake configure + build against $PREFIX_DIR"
         total_pass=$((total_pass + 1))
         # It must have used the installed shared library.
-        if ldd "$proj/build/quickstart" | grep -q "$PREFIX_DIR/lib/libfastgpt.so"; then
+        # (ldd's output is matched whole: `ldd | grep -q` fails under pipefail when grep
+        # exits at the first match and ldd gets SIGPIPE.)
+        if [[ "$(ldd "$proj/build/quickstart")" == *"$PREFIX_DIR/lib/libfastgpt.so"* ]]; then
             echo "PASS quickstart links $PREFIX_DIR/lib/libfastgpt.so"
             total_pass=$((total_pass + 1))
         else
@@ -122,7 +124,7 @@ else
         if cmake -S "$sproj" -B "$sproj/build" -DCMAKE_PREFIX_PATH="$PREFIX_DIR" \
                 -DCMAKE_CXX_COMPILER="$(command -v "$CXX")" >"$sproj/configure.log" 2>&1 &&
             cmake --build "$sproj/build" >"$sproj/build.log" 2>&1 &&
-            ! ldd "$sproj/build/quickstart" | grep -q libfastgpt; then
+            [[ "$(ldd "$sproj/build/quickstart")" != *libfastgpt* ]]; then
             echo "PASS fastgpt::cpp_static builds a program without libfastgpt.so"
             total_pass=$((total_pass + 1))
             check_quickstart "$sproj/build/quickstart" "quickstart runs (CMake, static)"

@@ -64,11 +64,11 @@ cp examples/quickstart/main.go "$app/main.go"
     export CGO_LDFLAGS="-Wl,-rpath,$PREFIX_DIR/lib"
     go mod init example.com/quickstart >/dev/null 2>&1
     go get "$MODULE@$VERSION" >/dev/null
-    go vet .
+    go vet . "$MODULE/..."     # the module itself, from the module cache, default build
     go build -o quickstart .
 )
 # It must have linked the installed shared library (pkg-config), not the source tree.
-if ! ldd "$app/quickstart" | grep -q "$PREFIX_DIR/lib/libfastgpt.so"; then
+if [[ "$(ldd "$app/quickstart")" != *"$PREFIX_DIR/lib/libfastgpt.so"* ]]; then
     echo "FAIL: quickstart is not linked against $PREFIX_DIR/lib/libfastgpt.so:" >&2
     ldd "$app/quickstart" >&2
     exit 1

@@ -29,9 +29,13 @@ namespace FastGpt
         private string _finalResult;
         private int _enumerated;
 
-        internal ChatStream(ClientHandle client, string requestJson, CancellationToken ct)
+        /// <summary>A C stream opener (fastgpt_stream_open and the like): its string
+        /// arguments are converted into a (alive for the call); the client, the stream's
+        /// cancel token and the two out-parameters are passed in.</summary>
+        internal delegate int Opener(Utf8Args a, IntPtr client, IntPtr cancel, out IntPtr stream, out IntPtr error);
+
+        internal ChatStream(ClientHandle client, CancellationToken ct, Opener open)
         {
-            if (requestJson == null) throw new ArgumentNullException("requestJson");
             _scope = CancelScope.Always(ct);
             try
             {
@@ -41,8 +45,7 @@ namespace FastGpt
                 using (var c = new HandleLease(client))
                 using (var t = new HandleLease(_scope.Token))
                 {
-                    IntPtr req = args.Required(requestJson, "requestJson");
-                    rc = Native.fastgpt_stream_open(c.Ptr, req, t.Ptr, out stream, out err);
+                    rc = open(args, c.Ptr, t.Ptr, out stream, out err);
                 }
                 string errJson = Utf8.TakeOwned(err);
                 if (rc != 0)

@@ -202,19 +202,33 @@ namespace FastGpt
         public string CreateChatCompletionStream(string requestJson, Action<StreamEvent> onEvent,
             CancellationToken cancellationToken = default(CancellationToken))
         {
+            using (var a = new Utf8Args())
+            {
+                IntPtr req = a.Required(requestJson, "requestJson");
+                return InvokeStream(onEvent, cancellationToken, (IntPtr cl, IntPtr cb, IntPtr ud, IntPtr tk, out IntPtr o) =>
+                    Native.fastgpt_create_chat_completion_stream(cl, req, cb, ud, tk, out o));
+            }
+        }
+
+        /// <summary>A C function taking a fastgpt_stream_callback: (client, callback,
+        /// user_data, cancel, out_json), the other arguments bound by the caller.</summary>
+        private delegate int NativeStreamCall(IntPtr client, IntPtr callback, IntPtr userData, IntPtr cancel, out IntPtr outJson);
+
+        /// <summary>The callback form of every streaming call: runs call with the binding's
+        /// callback (OnEvent) and a GCHandle to onEvent as user_data; an exception thrown by
+        /// onEvent becomes the InnerException of the Aborted FastGptException.</summary>
+        private string InvokeStream(Action<StreamEvent> onEvent, CancellationToken cancellationToken, NativeStreamCall call)
+        {
             var state = new CallbackState { Handler = onEvent };
             GCHandle gch = GCHandle.Alloc(state);
             try
             {
-                using (var a = new Utf8Args())
                 using (CancelScope scope = CancelScope.ForCall(cancellationToken))
                 using (var c = new HandleLease(_handle))
                 using (var t = new HandleLease(scope == null ? null : scope.Token))
                 {
-                    IntPtr req = a.Required(requestJson, "requestJson");
                     IntPtr outJson;
-                    int rc = Native.fastgpt_create_chat_completion_stream(c.Ptr, req,
-                        onEvent == null ? IntPtr.Zero : s_onEventPtr, GCHandle.ToIntPtr(gch), t.Ptr, out outJson);
+                    int rc = call(c.Ptr, onEvent == null ? IntPtr.Zero : s_onEventPtr, GCHandle.ToIntPtr(gch), t.Ptr, out outJson);
                     GC.KeepAlive(s_onEvent);
                     string json = Utf8.TakeOwned(outJson);
                     if (rc != 0) throw MakeError(rc, json, state.Error, cancellationToken);
@@ -243,7 +257,9 @@ namespace FastGpt
         /// </summary>
         public ChatStream Stream(string requestJson, CancellationToken cancellationToken = default(CancellationToken))
         {
-            return new ChatStream(_handle, requestJson, cancellationToken);
+            if (requestJson == null) throw new ArgumentNullException("requestJson");
+            return new ChatStream(_handle, cancellationToken, (Utf8Args a, IntPtr cl, IntPtr tk, out IntPtr st, out IntPtr err) =>
+                Native.fastgpt_stream_open(cl, a.Required(requestJson, "requestJson"), tk, out st, out err));
         }
 
         /// <summary>Stream() on a dedicated thread (opening blocks until the response head).</summary>
