@@ -3,8 +3,8 @@
 // - Each method returns the library's JSON as a String: the envelope as received for the
 //   chat endpoints, the completion JSON, the upload reference, the stream result.
 //   `FastGPTJSON` parses it when you want to read fields.
-// - The C calls block their thread, so they run on `blockingQueue`, never on the Swift
-//   concurrency cooperative pool. Streams read on a serial queue of their own.
+// - The C calls block their thread, so they run on threads of `BlockingPool`, never on the
+//   Swift concurrency cooperative pool.
 // - Task cancellation cancels the call's cancel token: the call ends within about 100 ms
 //   and throws CancellationError. A token cancelled otherwise (its deadline, or another
 //   owner) makes the call throw FastGPTError with code `.cancelled`.
@@ -58,7 +58,7 @@ public final class FastGPTClient: @unchecked Sendable {
 
     // MARK: call machinery
 
-    /// Runs one blocking C request function on `blockingQueue`, with a cancel token that
+    /// Runs one blocking C request function on a `BlockingPool` thread, with a cancel token that
     /// Task cancellation cancels. `body` gets the token and the `out_json` pointer and
     /// returns the C status. Every request method is one `call` around one C function.
     func call(
@@ -69,7 +69,7 @@ public final class FastGPTClient: @unchecked Sendable {
         do {
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { (cont: CheckedContinuation<String, Error>) in
-                    blockingQueue.async {
+                    BlockingPool.shared.run {
                         // The closure keeps `self` (captured by `body`) and `token` alive
                         // until the C call has returned.
                         var out: UnsafeMutablePointer<CChar>? = nil

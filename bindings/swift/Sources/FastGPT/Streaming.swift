@@ -107,7 +107,7 @@ extension FastGPTClient {
     /// Nothing is sent until the first iteration. Errors answered before the body (HTTP or
     /// JSON errors) throw from the first iteration; an `event: error` frame is yielded as an
     /// event (`isError`), then the sequence throws FastGPTError `.api`. Each event is read
-    /// when the consumer asks for it, on the stream's own serial queue, so a slow consumer
+    /// when the consumer asks for it, on a thread outside the cooperative pool, so a slow consumer
     /// slows the transfer instead of buffering it. Cancelling the consuming Task cancels the
     /// stream's token and throws CancellationError; dropping the sequence closes the
     /// connection. `result()` gives the accumulated result.
@@ -167,14 +167,15 @@ public struct ChatCompletionStream: AsyncSequence, Sendable {
     public func result() async throws -> String { try await reader.result() }
 }
 
-/// Owns one `fastgpt_stream`. Every C call on it runs on `queue` (serial), which is the
-/// one-thread-at-a-time rule of the C API; `fastgpt_stream_free` runs in deinit, when no
-/// call can be running (each queued call holds a reference to the reader).
+/// Owns one `fastgpt_stream`. Every C call on it runs on a `BlockingPool` thread while
+/// holding `lock`, which is the one-thread-at-a-time rule of the C API;
+/// `fastgpt_stream_free` runs in deinit, when no call can be running (each running call
+/// holds a reference to the reader).
 final class StreamReader: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "fastgpt.stream", qos: .userInitiated)
+    private let lock = NSLock()
     private let token: FastGPTCancelToken?
     private let open: (@Sendable (OpaquePointer, UnsafeMutablePointer<OpaquePointer?>, OutJSON) -> Int32)?
-    // Touched only on `queue` (and in deinit, after every queued call has finished).
+    // Touched only while holding `lock` (and in deinit, after every call has finished).
     private var stream: OpaquePointer? = nil
     private var failure: FastGPTError? = nil
     private var opened = false
@@ -195,14 +196,17 @@ final class StreamReader: @unchecked Sendable {
 
     deinit { fastgpt_stream_free(stream) }
 
-    /// Runs `work` on the stream's queue; Task cancellation cancels the token meanwhile.
-    private func onQueue<T: Sendable>(_ work: @escaping @Sendable () throws(FastGPTError) -> T) async throws -> T {
+    /// Runs `work` on a pool thread, holding `lock`; Task cancellation cancels the token meanwhile.
+    private func onPool<T: Sendable>(_ work: @escaping @Sendable () throws(FastGPTError) -> T) async throws -> T {
         let token = self.token
         do {
             return try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { (cont: CheckedContinuation<T, any Error>) in
-                    queue.async {
-                        do throws(FastGPTError) { cont.resume(returning: try work()) } catch { cont.resume(throwing: error) }
+                    BlockingPool.shared.run {
+                        self.lock.lock()
+                        let result = Result<T, FastGPTError>(catching: work)
+                        self.lock.unlock()
+                        cont.resume(with: result.mapError { $0 as any Error })
                     }
                 }
             } onCancel: {
@@ -213,7 +217,7 @@ final class StreamReader: @unchecked Sendable {
         }
     }
 
-    /// On `queue`: opens the stream the first time; afterwards rethrows the open error.
+    /// Holding `lock`: opens the stream the first time; afterwards rethrows the open error.
     private func ensureOpen() throws(FastGPTError) -> OpaquePointer {
         if !opened, let open = open, let token = token {
             opened = true
@@ -233,7 +237,7 @@ final class StreamReader: @unchecked Sendable {
     }
 
     func next() async throws -> StreamEvent? {
-        try await onQueue { () throws(FastGPTError) -> StreamEvent? in
+        try await onPool { () throws(FastGPTError) -> StreamEvent? in
             let s = try self.ensureOpen()
             var event: UnsafePointer<CChar>? = nil
             var data: UnsafePointer<CChar>? = nil
@@ -250,7 +254,7 @@ final class StreamReader: @unchecked Sendable {
     }
 
     func result() async throws -> String {
-        try await onQueue { () throws(FastGPTError) -> String in
+        try await onPool { () throws(FastGPTError) -> String in
             let s = try self.ensureOpen()
             var out: UnsafeMutablePointer<CChar>? = nil
             let rc = fastgpt_stream_result(s, &out)

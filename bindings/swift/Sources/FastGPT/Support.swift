@@ -79,9 +79,58 @@ public enum FastGPTPin: Int32, Sendable {
 
 // MARK: - Blocking work off the cooperative pool
 
-/// Every blocking C call runs here: a concurrent queue that GCD backs with its own
-/// (overcommitting) worker threads, never the Swift concurrency cooperative pool.
-let blockingQueue = DispatchQueue(label: "fastgpt.blocking", qos: .userInitiated, attributes: .concurrent)
+/// Runs the blocking C calls on threads of its own, never on the Swift concurrency
+/// cooperative pool. A job starts at once: on an idle worker, else on a new thread (GCD's
+/// queues were not used because on Linux they add threads for blocked work only slowly,
+/// about one per second, so many concurrent calls would wait in line). Workers that stay
+/// idle for 10 s exit.
+final class BlockingPool: @unchecked Sendable {
+    static let shared = BlockingPool()
+
+    /// A worker's next job; guarded by `cond`.
+    private final class Worker: @unchecked Sendable {
+        var job: (@Sendable () -> Void)?
+    }
+
+    // All state below is guarded by `cond`.
+    private let cond = NSCondition()
+    private var idle: [Worker] = []
+
+    func run(_ job: @escaping @Sendable () -> Void) {
+        cond.lock()
+        if let worker = idle.popLast() {
+            worker.job = job
+            cond.broadcast()
+            cond.unlock()
+            return
+        }
+        cond.unlock()
+        let worker = Worker()
+        worker.job = job
+        let thread = Thread { [self] in self.work(worker) }
+        thread.name = "fastgpt.blocking"
+        thread.start()
+    }
+
+    private func work(_ worker: Worker) {
+        cond.lock()
+        while let job = worker.job {
+            worker.job = nil
+            cond.unlock()
+            job()
+            cond.lock()
+            idle.append(worker)
+            let deadline = Date(timeIntervalSinceNow: 10)
+            while worker.job == nil {
+                if !cond.wait(until: deadline), worker.job == nil {
+                    idle.removeAll { $0 === worker }
+                    break
+                }
+            }
+        }
+        cond.unlock()
+    }
+}
 
 // MARK: - Argument helpers
 
