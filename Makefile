@@ -75,7 +75,7 @@ uninstall:
 
 # The C++, Go, C# and Swift bindings' tests (each says SKIP when its toolchain is missing).
 test-bindings: build
-	@for t in examples/cpp/test.sh examples/go/test.sh examples/csharp/test.sh examples/swift/check.sh; do \
+	@for t in examples/cpp/test.sh examples/go/test.sh examples/csharp/test.sh bindings/swift/test.sh; do \
 	  if [ -f $$t ]; then echo "== $$t"; bash $$t || exit 1; fi; \
 	done
 
