@@ -41,6 +41,12 @@ if ((${#missing[@]} == 0)); then
     ok "all ${#funcs[@]} functions of fastgpt.h are called in Sources/FastGPT"
 else
     bad "functions of fastgpt.h not called in Sources/FastGPT: ${missing[*]}"
+    for f in "${missing[@]}"; do
+        if grep -qE "(^|[^A-Za-z0-9_])$f\(" "$HERE"/Pending/*.swift 2>/dev/null; then
+            echo "     $f is wrapped in bindings/swift/Pending/: move that file into Sources/FastGPT"
+            break
+        fi
+    done
 fi
 extra=()
 while read -r f; do
@@ -86,6 +92,9 @@ if [[ -z $SWIFT ]]; then
             [[ -x $s ]] && { SWIFT=$s; break; }
         done
     fi
+fi
+if [[ -n $SWIFT && ! -x $SWIFT ]]; then
+    echo "FAIL SWIFT=$SWIFT is not an executable"; exit 1
 fi
 if [[ -z $SWIFT ]]; then
     ((fail == 0)) || { echo "swift: $fail consistency check(s) failed"; exit 1; }
