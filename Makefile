@@ -76,7 +76,7 @@ uninstall:
 
 # The C++, Go, C# and Swift bindings' tests (each says SKIP when its toolchain is missing).
 test-bindings: build
-	@for t in bindings/cpp/test.sh bindings/go/test.sh bindings/csharp/test.sh examples/swift/check.sh; do \
+	@for t in bindings/cpp/test.sh bindings/go/test.sh bindings/csharp/test.sh bindings/swift/test.sh; do \
 	  if [ -f $$t ]; then echo "== $$t"; bash $$t || exit 1; fi; \
 	done
 
