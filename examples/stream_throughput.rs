@@ -10,7 +10,7 @@ use std::io::Read;
 use std::sync::Arc;
 use std::time::Instant;
 
-use fastgpt::accumulate::Accumulator;
+use fastgpt::stream::accumulate::Accumulator;
 use fastgpt::stream::StreamSession;
 
 /// Hands out the data in 16 KiB reads, as a socket would.

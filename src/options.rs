@@ -5,7 +5,9 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use crate::error::Error;
-use crate::url::normalize_base_url;
+use crate::http::url::normalize_base_url;
+use crate::transport::proxy;
+use crate::transport::tls::CaCerts;
 
 pub const DEFAULT_BASE_URL: &str = "http://localhost:3000";
 
@@ -51,7 +53,8 @@ pub struct Options {
     pub headers: Vec<(String, String)>,
     pub user_agent: String,
     pub tls_roots: TlsRoots,
-    pub ca_cert_pem: Option<String>,
+    /// `ca_cert_pem`, parsed: when set, the only roots TLS trusts.
+    pub ca_certs: Option<CaCerts>,
     pub proxy: ProxySetting,
     pub api_paths: ApiPaths,
     /// `/api/v1/chat/completions` or `/api/v2/chat/completions`.
@@ -158,20 +161,16 @@ impl Options {
                 }
             },
         };
-        let ca_cert_pem = match map.get("ca_cert_pem") {
+        let ca_certs = match map.get("ca_cert_pem") {
             None => None,
-            Some(v) => {
-                let pem = string_opt(v, "ca_cert_pem")?;
-                crate::transport::parse_ca_certs(pem)?;
-                Some(pem.to_string())
-            }
+            Some(v) => Some(CaCerts::parse(string_opt(v, "ca_cert_pem")?)?),
         };
         let proxy = match map.get("proxy") {
             None => ProxySetting::FromEnv,
             Some(v) => match string_opt(v, "proxy")? {
                 "" => ProxySetting::Disabled,
                 url => {
-                    crate::proxy::check_proxy_url(url)?;
+                    proxy::check_proxy_url(url)?;
                     ProxySetting::Url(url.to_string())
                 }
             },
@@ -215,7 +214,7 @@ impl Options {
             headers,
             user_agent,
             tls_roots,
-            ca_cert_pem,
+            ca_certs,
             proxy,
             api_paths,
             completions_path,
@@ -230,7 +229,7 @@ impl Options {
         let mut s = vec![self.api_key.clone()];
         s.extend(self.headers.iter().map(|(_, v)| v.clone()).filter(|v| v.len() >= 4));
         if let ProxySetting::Url(u) = &self.proxy {
-            s.extend(crate::proxy::proxy_credentials(u));
+            s.extend(proxy::proxy_credentials(u));
         }
         s
     }

@@ -1,5 +1,5 @@
 //! SSE conformance vectors (peers.md appendix, contract §6, fastgpt-wire.md §4.5–§4.8),
-//! driven through the public decoder (`fastgpt::sse::Decoder`) and the public accumulator
+//! driven through the public decoder (`fastgpt::stream::sse::Decoder`) and the public accumulator
 //! (`fastgpt::accumulate`).
 //!
 //! Two layers are checked:
@@ -12,8 +12,8 @@
 //! Every vector is fed whole, split in two at every byte offset, and byte by byte; all
 //! feedings must give identical results.
 
-use fastgpt::accumulate::{parse_answer_chunk, Accumulator};
-use fastgpt::sse::Decoder;
+use fastgpt::stream::accumulate::{parse_answer_chunk, Accumulator};
+use fastgpt::stream::sse::Decoder;
 use fastgpt::stream::StreamSession;
 use serde_json::{json, Value};
 

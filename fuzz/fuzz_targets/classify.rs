@@ -1,7 +1,7 @@
 //! Response classification (§2.1) of arbitrary bodies: no panic, a success is the body
 //! itself and valid JSON, an error serialises to valid JSON.
 #![no_main]
-use fastgpt::classify::{classify, SuccessRule};
+use fastgpt::http::classify::{classify, SuccessRule};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {

@@ -1,7 +1,7 @@
 //! The SSE decoder fed in random splits must produce the same events as fed whole, never
 //! panic, and never hold more than the event limit.
 #![no_main]
-use fastgpt::sse::Decoder;
+use fastgpt::stream::sse::Decoder;
 use libfuzzer_sys::fuzz_target;
 
 fn decode(chunks: &[&[u8]], max: usize) -> (Vec<(Option<String>, String)>, bool) {

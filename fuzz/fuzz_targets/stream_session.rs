@@ -5,7 +5,7 @@
 use std::io::Read;
 use std::sync::Arc;
 
-use fastgpt::accumulate::Accumulator;
+use fastgpt::stream::accumulate::Accumulator;
 use fastgpt::stream::StreamSession;
 use libfuzzer_sys::fuzz_target;
 

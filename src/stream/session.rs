@@ -7,11 +7,11 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::accumulate::{parse_answer_chunk, Accumulator};
-use crate::cancel::CancelToken;
+use crate::stream::accumulate::{parse_answer_chunk, Accumulator};
+use crate::transport::cancel::CancelToken;
 use crate::error::{sanitize_body, Error};
 use crate::http::{cancelled_error, interrupted_error, Meta, OpenStream};
-use crate::sse::{CBuf, Decoder};
+use crate::stream::sse::{CBuf, Decoder};
 use crate::status::*;
 
 /// One delivered event, borrowed from the session until its next call.

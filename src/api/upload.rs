@@ -20,11 +20,14 @@ use std::fmt::Write as _;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use crate::cancel::CancelToken;
-use crate::client::Client;
+use crate::api::args::check_id;
+use crate::api::body::JsonObject;
+use crate::api::paths::post;
+use crate::api::Client;
 use crate::error::Error;
 use crate::http::{Answer, Kind, Request};
 use crate::status::*;
+use crate::transport::cancel::CancelToken;
 
 /// The `data` of a presign answer.
 #[derive(Deserialize)]
@@ -48,8 +51,8 @@ impl Client {
     /// `fastgpt_upload_chat_file`: reads the whole file first; its name is the last
     /// component of the path.
     pub fn upload_chat_file(&self, app_id: &str, chat_id: &str, file_path: &str, cancel: Option<&CancelToken>) -> Result<String, Error> {
-        crate::client::check_id("app_id", app_id)?;
-        crate::client::check_id("chat_id", chat_id)?;
+        check_id("app_id", app_id)?;
+        check_id("chat_id", chat_id)?;
         let path = std::path::Path::new(file_path);
         let name = path
             .file_name()
@@ -63,8 +66,8 @@ impl Client {
 
     /// `fastgpt_upload_chat_bytes`.
     pub fn upload_chat_bytes(&self, app_id: &str, chat_id: &str, file_name: &str, content_type: Option<&str>, data: &[u8], cancel: Option<&CancelToken>) -> Result<String, Error> {
-        crate::client::check_id("app_id", app_id)?;
-        crate::client::check_id("chat_id", chat_id)?;
+        check_id("app_id", app_id)?;
+        check_id("chat_id", chat_id)?;
         if file_name.is_empty() {
             return Err(Error::invalid("file_name must not be empty"));
         }
@@ -82,9 +85,9 @@ impl Client {
         };
 
         // 1. Presign.
-        let body = json!({"appId": app_id, "chatId": chat_id, "filename": file_name}).to_string();
+        let body = JsonObject::new().str("appId", app_id).str("chatId", chat_id).str("filename", file_name).finish();
         let envelope = self.call_envelope(
-            crate::client::post("/api/core/chat/file/presignChatFilePostUrl", Some("/api/core/chat/presignChatFilePostUrl"), &body),
+            post("/api/core/chat/file/presignChatFilePostUrl", Some("/api/core/chat/presignChatFilePostUrl"), &body),
             cancel,
         )?;
         let mut presign = serde_json::from_str::<Envelope>(&envelope)
@@ -209,7 +212,7 @@ fn quote(s: &str, out: &mut Vec<u8>) {
 /// The multipart body: every field in order, values byte for byte, then the file as `file`.
 fn multipart(fields: &Map<String, Value>, file_name: &str, content_type: &str, data: &[u8]) -> Result<(Vec<u8>, String), Error> {
     let boundary = loop {
-        let b = format!("----libfastgpt{}", crate::random::alphanumeric_id(24));
+        let b = format!("----libfastgpt{}", crate::util::random::alphanumeric_id(24));
         let found = data.windows(b.len()).any(|w| w == b.as_bytes())
             || fields.values().any(|v| v.as_str().is_some_and(|s| s.contains(&b)));
         if !found {

@@ -1,0 +1,183 @@
+//! The HTTP layer: one logical request to FastGPT or to chat-file storage, sent with the
+//! client's agent, retried (§7), bounded by timeouts and the cancel token (§4, §8), and its
+//! answer classified (§2.1).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector, SocksConnector};
+use ureq::Agent;
+
+use crate::error::{sanitize_body, Error};
+use crate::options::{Options, ProxySetting, TlsRoots};
+use crate::transport::{CallCtx, CancellableResolver, CancellableTcpConnector, PHASE_MARKER_TIMEOUT};
+
+pub mod attempt;
+pub mod classify;
+pub mod retry;
+pub mod retry_after;
+pub mod url;
+
+pub use attempt::{cancelled_error, interrupted_error};
+
+/// How a request is retried, timed and judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An envelope endpoint of the §5 table.
+    Envelope,
+    /// `fastgpt_create_chat_completion`.
+    Completion,
+    /// A streaming completion.
+    Stream,
+    /// `fastgpt_request`.
+    Generic,
+    /// An upload to chat-file storage (§6.2): an absolute URL, no credentials.
+    Upload,
+}
+
+/// One request to send (possibly several times).
+pub struct Request<'a> {
+    pub method: &'static str,
+    /// Path with its query string, appended to the base URL; for uploads, the whole URL.
+    pub path_and_query: String,
+    pub body: Option<&'a [u8]>,
+    /// `Content-Type` of the body (API requests: `application/json`).
+    pub content_type: Option<String>,
+    /// Headers of this request only (uploads: those the presign answer demands).
+    pub headers: Vec<(String, String)>,
+    pub kind: Kind,
+}
+
+impl<'a> Request<'a> {
+    /// A request to the FastGPT API, with a JSON body when there is one.
+    pub fn api(method: &'static str, path_and_query: String, body: Option<&'a [u8]>, kind: Kind) -> Request<'a> {
+        Request {
+            method,
+            path_and_query,
+            body,
+            content_type: body.map(|_| "application/json".to_string()),
+            headers: Vec::new(),
+            kind,
+        }
+    }
+}
+
+/// What a request produced when it succeeded.
+pub enum Answer {
+    /// A body read whole and classified as success (the body text).
+    Whole(String),
+    /// A 2xx event stream, ready to be decoded.
+    Stream(Box<OpenStream>),
+}
+
+/// A 2xx response about to be decoded as SSE.
+pub struct OpenStream {
+    pub reader: ureq::BodyReader<'static>,
+    /// Bytes already read while looking for the first non-whitespace byte.
+    pub peeked: Vec<u8>,
+    pub ctx: Arc<CallCtx>,
+    pub meta: Meta,
+}
+
+/// What the error JSON says about the exchange.
+#[derive(Debug, Clone, Default)]
+pub struct Meta {
+    pub method: Option<&'static str>,
+    pub url: Option<String>,
+    pub attempts: u32,
+    pub http_status: Option<u16>,
+    pub request_id: Option<String>,
+    pub retry_after_ms: Option<u64>,
+}
+
+impl Meta {
+    pub fn apply(&self, e: &mut Error) {
+        // `method` and `url` describe the last request attempted; none when nothing was
+        // attempted (a token cancelled before the call).
+        if self.attempts > 0 {
+            e.method = self.method;
+            e.url.clone_from(&self.url);
+        }
+        e.attempts = self.attempts;
+        e.http_status = self.http_status;
+        e.request_id.clone_from(&self.request_id);
+        if e.retry_after_ms.is_none() {
+            e.retry_after_ms = self.retry_after_ms;
+        }
+    }
+}
+
+/// The client's HTTP machinery: the ureq agent (pool, TLS, proxy, cancellable transport),
+/// the options and the secrets that errors must never show.
+pub struct Http {
+    agent: Agent,
+    pub opts: Arc<Options>,
+    secrets: Vec<String>,
+}
+
+impl Http {
+    pub fn new(opts: Arc<Options>) -> Result<Http, Error> {
+        let tls = {
+            let b = ureq::tls::TlsConfig::builder();
+            let roots = match (&opts.ca_certs, opts.tls_roots) {
+                (Some(certs), _) => certs.root_certs(),
+                (None, TlsRoots::Platform) => ureq::tls::RootCerts::PlatformVerifier,
+                (None, TlsRoots::WebPki) => ureq::tls::RootCerts::WebPki,
+            };
+            b.root_certs(roots).build()
+        };
+        let proxy = match &opts.proxy {
+            ProxySetting::FromEnv => crate::transport::proxy::from_env(&opts.base_url).and_then(|u| ureq::Proxy::new(&u).ok()),
+            ProxySetting::Disabled => None,
+            ProxySetting::Url(u) => Some(
+                ureq::Proxy::new(u).map_err(|e| Error::invalid(format!("proxy is not valid: {e}")))?,
+            ),
+        };
+        let mark = Some(PHASE_MARKER_TIMEOUT);
+        let config = Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .save_redirect_history(false)
+            .max_idle_age(Duration::from_secs(4))
+            .max_idle_connections(64)
+            .max_idle_connections_per_host(32)
+            .user_agent(opts.user_agent.as_str())
+            .accept("application/json, text/event-stream")
+            .proxy(proxy)
+            .tls_config(tls)
+            .timeout_resolve(mark)
+            .timeout_connect(mark)
+            .timeout_send_request(mark)
+            .timeout_send_body(mark)
+            .timeout_recv_response(mark)
+            .timeout_recv_body(mark)
+            .build();
+        let connector = ()
+            .chain(SocksConnector::default())
+            .chain(ConnectProxyConnector::default())
+            .chain(CancellableTcpConnector)
+            .chain(RustlsConnector::default());
+        let agent = Agent::with_parts(config, connector, CancellableResolver::default());
+        let secrets = opts.secrets();
+        Ok(Http { agent, opts, secrets })
+    }
+
+
+    /// Calls that may be repeated after the request was written (§7).
+    pub(crate) fn idempotent(&self, req: &Request) -> bool {
+        match req.kind {
+            Kind::Envelope | Kind::Upload => true,
+            Kind::Generic => req.method != "POST",
+            Kind::Completion | Kind::Stream => false,
+        }
+    }
+
+    pub(crate) fn finish(&self, mut e: Error, meta: &Meta, body: Option<&[u8]>) -> Error {
+        meta.apply(&mut e);
+        if let Some(b) = body {
+            e.body = Some(sanitize_body(b, &self.secrets));
+        }
+        e.mask(&self.secrets);
+        e
+    }
+}
