@@ -1,7 +1,7 @@
 //! Chat completions (§5): the request body as sent, the whole answer, and the stream.
 
 use crate::api::body::{object_members, JsonObject};
-use crate::http::{Answer, Kind, Request};
+use crate::http::{Kind, Request};
 use crate::status::*;
 use crate::stream::accumulate::Accumulator;
 use crate::stream::{EventView, StreamSession};
@@ -17,10 +17,7 @@ impl Client {
         let prepared = prepare_completion(request_json, false)?;
         let req = Request::api("POST", self.options().completions_path.to_string(), Some(prepared.body.as_bytes()), Kind::Completion);
         let mut attempts = 0;
-        match self.http().send(&req, cancel, &mut attempts)? {
-            Answer::Whole(s) => Ok(s),
-            Answer::Stream(_) => unreachable!("non-streaming completions are read whole"),
-        }
+        self.http().fetch(&req, cancel, &mut attempts)
     }
 
     /// Sends a streaming completion and returns once the response head was classified.
@@ -29,9 +26,8 @@ impl Client {
         let req = Request::api("POST", self.options().completions_path.to_string(), Some(prepared.body.as_bytes()), Kind::Stream);
         let mut attempts = 0;
         let acc = Accumulator::new(prepared.chat_id, prepared.response_chat_item_id, self.options().max_response_bytes);
-        match self.http().send(&req, cancel, &mut attempts) {
-            Ok(Answer::Stream(open)) => Ok(StreamSession::new(*open, cancel.cloned(), acc, self.options().max_event_bytes, self.secrets.clone())),
-            Ok(Answer::Whole(_)) => unreachable!("a JSON answer to a stream request is never a success"),
+        match self.http().open_stream(&req, cancel, &mut attempts) {
+            Ok(open) => Ok(StreamSession::new(open, cancel.cloned(), acc, self.options().max_event_bytes, self.secrets.clone())),
             Err(mut e) => {
                 e.partial = Some(acc.to_value());
                 Err(e)

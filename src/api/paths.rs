@@ -62,10 +62,7 @@ fn call_envelope(http: &Http, family: &PathFamily, ep: Endpoint, cancel: Option<
     };
     let send = |path: &str, attempts: &mut u32| {
         let req = Request::api(ep.method, with_query(path), ep.body, Kind::Envelope);
-        http.send(&req, cancel, attempts).map(|a| match a {
-            crate::http::Answer::Whole(s) => s,
-            crate::http::Answer::Stream(_) => unreachable!("envelope requests are read whole"),
-        })
+        http.fetch(&req, cancel, attempts)
     };
     let Some(legacy) = ep.legacy else { return send(ep.current, &mut attempts) };
     match family.get() {

@@ -1,7 +1,7 @@
 //! `fastgpt_request`: a call to any other FastGPT endpoint, with a checked path and query.
 
 use crate::api::body::object_members;
-use crate::http::{Answer, Kind, Request};
+use crate::http::{Kind, Request};
 use crate::http::url::checked_request_path;
 use serde_json::Value;
 use crate::api::Client;
@@ -48,9 +48,6 @@ impl Client {
         }
         let req = Request::api(method, path_and_query, body_json.map(str::as_bytes), Kind::Generic);
         let mut attempts = 0;
-        match self.http().send(&req, cancel, &mut attempts)? {
-            Answer::Whole(s) => Ok(s),
-            Answer::Stream(_) => unreachable!("generic requests are read whole"),
-        }
+        self.http().fetch(&req, cancel, &mut attempts)
     }
 }

@@ -25,7 +25,7 @@ use crate::api::body::JsonObject;
 use crate::api::paths::post;
 use crate::api::Client;
 use crate::error::Error;
-use crate::http::{Answer, Kind, Request};
+use crate::http::{Kind, Request};
 use crate::status::*;
 use crate::transport::cancel::CancelToken;
 
@@ -154,10 +154,7 @@ impl Client {
         let Upload { mut req, body } = req;
         req.body = Some(&body);
         let mut attempts = 0;
-        match self.http().send(&req, cancel, &mut attempts)? {
-            Answer::Whole(_) => {}
-            Answer::Stream(_) => unreachable!("uploads are read whole"),
-        }
+        self.http().fetch(&req, cancel, &mut attempts)?;
         let kind = if content_type.to_ascii_lowercase().starts_with("image/") { "image" } else { "file" };
         Ok(json!({
             "url": presign.preview_url.clone().unwrap_or(storage_url),

@@ -2,6 +2,7 @@
 //! the answer whole (bounded by `max_response_bytes`) or hand over a 2xx event stream.
 
 use std::io::Read;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::error::{Error, TimeoutKind};
@@ -9,22 +10,66 @@ use crate::http::retry_after::parse_retry_after;
 use crate::http::{Http, Kind, Meta, OpenStream, Request};
 use crate::status::*;
 use crate::transport::cancel::CancelToken;
-use crate::transport::{CallCtx, Interrupt};
+use crate::transport::{CallCtx, CtxGuard, Interrupt};
+use crate::http::classify::classify;
 
-
-/// The outcome of one attempt (short-lived: built and matched once per attempt).
-#[allow(clippy::large_enum_variant)]
-pub(crate) enum Attempt {
-    Whole { status: u16, location: Option<String>, body: Vec<u8> },
-    Stream(Box<OpenStream>),
-    /// No complete response (or a body over the limit). `connect_failure`: the request was
+/// Why an attempt produced no success.
+pub(crate) enum Failure {
+    /// A complete answer that is not a success: its status, its body and the error that
+    /// classification (§2.1) made of it.
+    Answer { status: u16, body: Vec<u8>, error: Error },
+    /// No complete answer (or a body over the limit). `connect_failure`: the request was
     /// not written whole, so the server cannot have acted on it.
-    Failed { error: Error, connect_failure: bool },
+    Exchange { error: Error, connect_failure: bool },
+}
+
+/// A response whose head arrived; its body is still to be read under the same context.
+struct Exchange {
+    ctx: Arc<CallCtx>,
+    guard: CtxGuard,
+    status: u16,
+    location: Option<String>,
+    reader: ureq::BodyReader<'static>,
 }
 
 impl Http {
+    /// One attempt whose answer is read whole and classified: the body text on success.
+    pub(crate) fn attempt_whole(&self, req: &Request, url: &str, cancel: Option<&CancelToken>, meta: &mut Meta) -> Result<String, Failure> {
+        let ex = self.exchange(req, url, cancel, meta)?;
+        self.read_and_classify(ex, Vec::new(), req.kind)
+    }
 
-    pub(crate) fn attempt(&self, req: &Request, url: &str, cancel: Option<&CancelToken>, meta: &mut Meta) -> Attempt {
+    /// One attempt of a streaming request: a 2xx answer that does not start with `{` is an
+    /// event stream (rule 8); any other answer is read whole and is a failure.
+    pub(crate) fn attempt_stream(&self, req: &Request, url: &str, cancel: Option<&CancelToken>, meta: &mut Meta) -> Result<OpenStream, Failure> {
+        let mut ex = self.exchange(req, url, cancel, meta)?;
+        let mut body = Vec::new();
+        if (200..300).contains(&ex.status) {
+            // Rule 8: look at the first non-whitespace byte.
+            match peek_non_whitespace(&mut ex.reader, &mut body) {
+                Ok(Some(b'{')) => {}
+                Ok(_) => {
+                    let Exchange { ctx, guard, reader, .. } = ex;
+                    drop(guard);
+                    return Ok(OpenStream { reader, peeked: body, ctx, meta: Meta::default() });
+                }
+                Err(e) => return Err(failed(&ex.ctx, e)),
+            }
+        }
+        let status = ex.status;
+        match self.read_and_classify(ex, body, Kind::Stream) {
+            Err(f) => Err(f),
+            // A JSON answer to a streaming request is never a success (rule 8).
+            Ok(text) => Err(Failure::Answer {
+                status,
+                body: text.into_bytes(),
+                error: Error::new(FASTGPT_E_PROTOCOL, format!("HTTP {status} response is not an event stream")),
+            }),
+        }
+    }
+
+    /// Sends the request and reads the response head; `meta` records what it says.
+    fn exchange(&self, req: &Request, url: &str, cancel: Option<&CancelToken>, meta: &mut Meta) -> Result<Exchange, Failure> {
         let o = &self.opts;
         let (request_timeout, idle) = match req.kind {
             Kind::Envelope | Kind::Generic | Kind::Upload => (o.timeout, None),
@@ -49,11 +94,13 @@ impl Http {
         }
         let sent = match b.body(req.body.unwrap_or(&[])) {
             Ok(r) => self.agent.run(r),
-            Err(e) => return Attempt::Failed { error: Error::invalid(format!("cannot build request: {e}")), connect_failure: false },
+            Err(e) => {
+                return Err(Failure::Exchange { error: Error::invalid(format!("cannot build request: {e}")), connect_failure: false })
+            }
         };
         let response = match sent {
             Ok(r) => r,
-            Err(e) => return failed(&ctx, e),
+            Err(e) => return Err(failed(&ctx, e)),
         };
         let status = response.status().as_u16();
         let header = |n: &str| response.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
@@ -61,27 +108,24 @@ impl Http {
         meta.request_id = header("x-request-id");
         meta.retry_after_ms = header("retry-after").and_then(|v| parse_retry_after(&v, SystemTime::now()));
         let location = header("location");
-        let mut reader = response.into_body().into_with_config().reader();
-        let limit = o.max_response_bytes;
-        let mut body = Vec::new();
-        if req.kind == Kind::Stream && (200..300).contains(&status) {
-            // Rule 8: look at the first non-whitespace byte.
-            match peek_non_whitespace(&mut reader, &mut body) {
-                Ok(Some(b'{')) => {}
-                Ok(_) => {
-                    drop(guard);
-                    return Attempt::Stream(Box::new(OpenStream { reader, peeked: body, ctx, meta: Meta::default() }));
-                }
-                Err(e) => return failed(&ctx, e),
-            }
-        }
-        match read_limited(&mut reader, &mut body, limit) {
-            Ok(true) => Attempt::Whole { status, location, body },
-            Ok(false) => Attempt::Failed {
+        let reader = response.into_body().into_with_config().reader();
+        Ok(Exchange { ctx, guard, status, location, reader })
+    }
+
+    /// Reads the rest of the body (after `body`, already read) within `max_response_bytes`
+    /// and classifies it by the success rule of `kind`.
+    fn read_and_classify(&self, mut ex: Exchange, mut body: Vec<u8>, kind: Kind) -> Result<String, Failure> {
+        let limit = self.opts.max_response_bytes;
+        let read = read_limited(&mut ex.reader, &mut body, limit);
+        drop(ex.guard);
+        match read {
+            Ok(true) => classify(ex.status, &body, ex.location.as_deref(), kind.success_rule())
+                .map_err(|error| Failure::Answer { status: ex.status, body, error }),
+            Ok(false) => Err(Failure::Exchange {
                 error: Error::new(FASTGPT_E_PROTOCOL, format!("response body is larger than max_response_bytes ({limit} bytes)")),
                 connect_failure: false,
-            },
-            Err(e) => failed(&ctx, e),
+            }),
+            Err(e) => Err(failed(&ex.ctx, e)),
         }
     }
 }
@@ -108,6 +152,7 @@ fn peek_non_whitespace(r: &mut impl Read, out: &mut Vec<u8>) -> Result<Option<u8
     }
 }
 
+/// The error of a call stopped by its cancel token.
 pub fn cancelled_error() -> Error {
     Error::new(FASTGPT_E_CANCELLED, "the call was cancelled")
 }
@@ -124,11 +169,12 @@ pub fn interrupted_error(ctx: &CallCtx) -> Option<Error> {
     }
 }
 
-fn failed(ctx: &CallCtx, e: ureq::Error) -> Attempt {
+/// The failure of an exchange that ureq reported as an error.
+fn failed(ctx: &CallCtx, e: ureq::Error) -> Failure {
     let written = ctx.request_written();
     if let Some(err) = interrupted_error(ctx) {
         let connect_failure = err.timeout == Some(TimeoutKind::Connect);
-        return Attempt::Failed { error: err, connect_failure };
+        return Failure::Exchange { error: err, connect_failure };
     }
     let (status, what) = match &e {
         ureq::Error::Protocol(_) | ureq::Error::BadUri(_) | ureq::Error::Http(_) => (FASTGPT_E_TRANSPORT, "malformed response"),
@@ -138,5 +184,5 @@ fn failed(ctx: &CallCtx, e: ureq::Error) -> Attempt {
         _ => (FASTGPT_E_TRANSPORT, "connection failure"),
     };
     let error = Error::new(status, format!("{what}: {e}"));
-    Attempt::Failed { error, connect_failure: !written }
+    Failure::Exchange { error, connect_failure: !written }
 }

@@ -159,23 +159,16 @@ pub fn classify(status: u16, body: &[u8], location: Option<&str>, rule: SuccessR
         }
         return Err(Error::new(FASTGPT_E_HTTP, message));
     }
-    let ok = match rule {
-        SuccessRule::Envelope => shape.envelope_code_is(200),
-        SuccessRule::Completion => shape.has_choices_array(),
-        SuccessRule::AnyJson => shape.json.is_some(),
-        SuccessRule::StreamJson => false,
+    let (ok, what) = match rule {
+        SuccessRule::Envelope => (shape.envelope_code_is(200), "a FastGPT envelope"),
+        SuccessRule::Completion => (shape.has_choices_array(), "a completion object with a \"choices\" array"),
+        SuccessRule::AnyJson => (shape.json.is_some(), "JSON"),
+        SuccessRule::StreamJson => (false, "an event stream"),
         SuccessRule::Any2xx => return Ok(String::from_utf8_lossy(body).into_owned()),
     };
-    if ok {
-        return Ok(shape.json.expect("a success body is JSON").to_string());
+    if let (true, Some(json)) = (ok, shape.json) {
+        return Ok(json.to_string());
     }
-    let what = match rule {
-        SuccessRule::Envelope => "a FastGPT envelope",
-        SuccessRule::Completion => "a completion object with a \"choices\" array",
-        SuccessRule::AnyJson => "JSON",
-        SuccessRule::StreamJson => "an event stream",
-        SuccessRule::Any2xx => unreachable!("every 2xx is a success"),
-    };
     let found = if shape.json.is_some() { "other JSON" } else { "a body that is not JSON" };
     Err(Error::new(FASTGPT_E_PROTOCOL, format!("HTTP {status} response is not {what} (found {found})")))
 }

@@ -9,6 +9,7 @@ use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConne
 use ureq::Agent;
 
 use crate::error::{sanitize_body, Error};
+use crate::transport::cancel::CancelToken;
 use crate::options::{Options, ProxySetting, TlsRoots};
 use crate::transport::{CallCtx, CancellableResolver, CancellableTcpConnector, PHASE_MARKER_TIMEOUT};
 
@@ -33,6 +34,20 @@ pub enum Kind {
     Generic,
     /// An upload to chat-file storage (§6.2): an absolute URL, no credentials.
     Upload,
+}
+
+impl Kind {
+    /// The success rule (§2.1) of this kind of request.
+    pub fn success_rule(self) -> crate::http::classify::SuccessRule {
+        use crate::http::classify::SuccessRule;
+        match self {
+            Kind::Envelope => SuccessRule::Envelope,
+            Kind::Completion => SuccessRule::Completion,
+            Kind::Generic => SuccessRule::AnyJson,
+            Kind::Stream => SuccessRule::StreamJson,
+            Kind::Upload => SuccessRule::Any2xx,
+        }
+    }
 }
 
 /// One request to send (possibly several times).
@@ -62,20 +77,15 @@ impl<'a> Request<'a> {
     }
 }
 
-/// What a request produced when it succeeded.
-pub enum Answer {
-    /// A body read whole and classified as success (the body text).
-    Whole(String),
-    /// A 2xx event stream, ready to be decoded.
-    Stream(Box<OpenStream>),
-}
-
 /// A 2xx response about to be decoded as SSE.
 pub struct OpenStream {
+    /// The rest of the body.
     pub reader: ureq::BodyReader<'static>,
     /// Bytes already read while looking for the first non-whitespace byte.
     pub peeked: Vec<u8>,
+    /// The call's cancel and deadline state, which reading the stream keeps using.
     pub ctx: Arc<CallCtx>,
+    /// What the error JSON says about the exchange that opened the stream.
     pub meta: Meta,
 }
 
@@ -162,6 +172,23 @@ impl Http {
         Ok(Http { agent, opts, secrets })
     }
 
+
+    /// Sends `req` (with retries) and returns the body of the success answer, read whole,
+    /// or the classified error. `attempts` counts every request sent, across calls that
+    /// share it (path fallback).
+    pub fn fetch(&self, req: &Request, cancel: Option<&CancelToken>, attempts: &mut u32) -> Result<String, Error> {
+        self.with_retries(req, cancel, attempts, |url, meta| self.attempt_whole(req, url, cancel, meta))
+            .map(|(text, _)| text)
+    }
+
+    /// Sends a streaming `req` (with retries) and returns the event stream of the 2xx
+    /// answer, or the classified error.
+    pub fn open_stream(&self, req: &Request, cancel: Option<&CancelToken>, attempts: &mut u32) -> Result<OpenStream, Error> {
+        let (mut stream, meta) =
+            self.with_retries(req, cancel, attempts, |url, meta| self.attempt_stream(req, url, cancel, meta))?;
+        stream.meta = meta;
+        Ok(stream)
+    }
 
     /// Calls that may be repeated after the request was written (§7).
     pub(crate) fn idempotent(&self, req: &Request) -> bool {

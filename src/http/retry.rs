@@ -4,17 +4,24 @@
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, TimeoutKind};
-use crate::http::attempt::{cancelled_error, Attempt};
-use crate::http::classify::{classify, BodyShape, SuccessRule};
-use crate::http::{Answer, Http, Kind, Meta, Request};
+use crate::http::attempt::{cancelled_error, Failure};
+use crate::http::classify::BodyShape;
+use crate::http::{Http, Kind, Meta, Request};
 use crate::status::*;
 use crate::transport::cancel::CancelToken;
 use crate::transport::CHECK_INTERVAL;
 
 impl Http {
-    /// Sends `req` (with retries) and returns the success answer or the classified error.
+    /// Runs `attempt` until it succeeds, fails for good, or the retries of §7 are spent;
+    /// returns the success with what the error JSON would have said about the exchange.
     /// `attempts` counts every request sent, across calls that share it (path fallback).
-    pub fn send(&self, req: &Request, cancel: Option<&CancelToken>, attempts: &mut u32) -> Result<Answer, Error> {
+    pub(crate) fn with_retries<T>(
+        &self,
+        req: &Request,
+        cancel: Option<&CancelToken>,
+        attempts: &mut u32,
+        mut attempt: impl FnMut(&str, &mut Meta) -> Result<T, Failure>,
+    ) -> Result<(T, Meta), Error> {
         let url = match req.kind {
             Kind::Upload => req.path_and_query.clone(),
             _ => format!("{}{}", self.opts.base_url, req.path_and_query),
@@ -28,34 +35,18 @@ impl Http {
             }
             *attempts += 1;
             meta.attempts = *attempts;
-            let attempt = self.attempt(req, &url, cancel, &mut meta);
-            let (error, retryable, retry_after) = match attempt {
-                Attempt::Stream(mut s) => {
-                    s.meta = meta;
-                    return Ok(Answer::Stream(s));
+            let (error, retryable, retry_after) = match attempt(&url, &mut meta) {
+                Ok(v) => return Ok((v, meta)),
+                Err(Failure::Answer { status, body, error }) => {
+                    let shape = BodyShape::of(&body);
+                    let retryable = status == 429
+                        || shape.envelope_is_429()
+                        || (status == 503 && !shape.is_envelope())
+                        || (self.idempotent(req) && matches!(status, 502 | 504));
+                    let e = self.finish(error, &meta, Some(&body));
+                    (e, retryable, meta.retry_after_ms)
                 }
-                Attempt::Whole { status, location, body } => {
-                    let rule = match req.kind {
-                        Kind::Envelope => SuccessRule::Envelope,
-                        Kind::Completion => SuccessRule::Completion,
-                        Kind::Generic => SuccessRule::AnyJson,
-                        Kind::Stream => SuccessRule::StreamJson,
-                        Kind::Upload => SuccessRule::Any2xx,
-                    };
-                    match classify(status, &body, location.as_deref(), rule) {
-                        Ok(text) => return Ok(Answer::Whole(text)),
-                        Err(e) => {
-                            let shape = BodyShape::of(&body);
-                            let retryable = status == 429
-                                || shape.envelope_is_429()
-                                || (status == 503 && !shape.is_envelope())
-                                || (self.idempotent(req) && matches!(status, 502 | 504));
-                            let e = self.finish(e, &meta, Some(&body));
-                            (e, retryable, meta.retry_after_ms)
-                        }
-                    }
-                }
-                Attempt::Failed { error, connect_failure } => {
+                Err(Failure::Exchange { error, connect_failure }) => {
                     // §7: a connect failure or connect timeout (nothing was sent) for every
                     // call; a transport error after the request was written only where a
                     // repeat cannot redo work. Never a cancellation, another timeout, or an
@@ -88,7 +79,6 @@ impl Http {
             meta.retry_after_ms = None;
         }
     }
-
 }
 
 /// `retry_delay * 2^retry`, with jitter: a random point in the upper half of the step.
