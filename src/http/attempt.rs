@@ -119,7 +119,7 @@ impl Http {
         let read = read_limited(&mut ex.reader, &mut body, limit);
         drop(ex.guard);
         match read {
-            Ok(true) => classify(ex.status, &body, ex.location.as_deref(), kind.success_rule())
+            Ok(true) => classify(ex.status, &body, ex.location.as_deref(), kind)
                 .map_err(|error| Failure::Answer { status: ex.status, body, error }),
             Ok(false) => Err(Failure::Exchange {
                 error: Error::new(FASTGPT_E_PROTOCOL, format!("response body is larger than max_response_bytes ({limit} bytes)")),

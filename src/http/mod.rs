@@ -21,34 +21,24 @@ pub mod url;
 
 pub use attempt::{cancelled_error, interrupted_error};
 
-/// How a request is retried, timed and judged.
+/// What a request is: how it is retried (§7), timed (§4) and judged (§2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// An envelope endpoint of the §5 table.
+    /// An envelope endpoint of the §5 table. Success (rule 5): an envelope with
+    /// `code == 200`.
     Envelope,
-    /// `fastgpt_create_chat_completion`.
+    /// `fastgpt_create_chat_completion`. Success (rule 6): a JSON object with a `choices`
+    /// array.
     Completion,
-    /// A streaming completion.
+    /// A streaming completion. Rule 8: a JSON body is never a success.
     Stream,
-    /// `fastgpt_request`.
+    /// `fastgpt_request`. Success (rule 7): any JSON.
     Generic,
-    /// An upload to chat-file storage (§6.2): an absolute URL, no credentials.
+    /// An upload to chat-file storage (§6.2): an absolute URL, no credentials. Success: any
+    /// 2xx answer, whatever its body.
     Upload,
 }
 
-impl Kind {
-    /// The success rule (§2.1) of this kind of request.
-    pub fn success_rule(self) -> crate::http::classify::SuccessRule {
-        use crate::http::classify::SuccessRule;
-        match self {
-            Kind::Envelope => SuccessRule::Envelope,
-            Kind::Completion => SuccessRule::Completion,
-            Kind::Generic => SuccessRule::AnyJson,
-            Kind::Stream => SuccessRule::StreamJson,
-            Kind::Upload => SuccessRule::Any2xx,
-        }
-    }
-}
 
 /// One request to send (possibly several times).
 pub struct Request<'a> {
