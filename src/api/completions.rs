@@ -27,7 +27,7 @@ impl Client {
         let mut attempts = 0;
         let acc = Accumulator::new(prepared.chat_id, prepared.response_chat_item_id, self.options().max_response_bytes);
         match self.http().open_stream(&req, cancel, &mut attempts) {
-            Ok(open) => Ok(StreamSession::new(open, cancel.cloned(), acc, self.options().max_event_bytes, self.secrets.clone())),
+            Ok(open) => Ok(StreamSession::new(open, cancel.cloned(), acc, self.options().max_event_bytes, self.http().secrets().clone())),
             Err(mut e) => {
                 e.partial = Some(acc.to_value());
                 Err(e)

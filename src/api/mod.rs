@@ -26,7 +26,6 @@ use paths::PathFamily;
 /// A FastGPT client: configuration, connection pool and the remembered path family.
 pub struct Client {
     http: Http,
-    secrets: Arc<Vec<String>>,
     /// For `api_paths: "auto"`: the family the first envelope answer came from.
     family: PathFamily,
 }
@@ -35,9 +34,8 @@ impl Client {
     /// Creates a client from validated options (no request is sent).
     pub fn new(opts: Options) -> Result<Client, Error> {
         let opts = Arc::new(opts);
-        let secrets = Arc::new(opts.secrets());
         let family = PathFamily::new(opts.api_paths);
-        Ok(Client { http: Http::new(opts)?, secrets, family })
+        Ok(Client { http: Http::new(opts)?, family })
     }
 
     /// The options the client was created with.

@@ -112,7 +112,8 @@ impl Meta {
 pub struct Http {
     agent: Agent,
     pub opts: Arc<Options>,
-    secrets: Vec<String>,
+    /// Built once from the options; shared with the streams this client opens.
+    secrets: Arc<Vec<String>>,
 }
 
 impl Http {
@@ -158,10 +159,15 @@ impl Http {
             .chain(CancellableTcpConnector)
             .chain(RustlsConnector::default());
         let agent = Agent::with_parts(config, connector, CancellableResolver::default());
-        let secrets = opts.secrets();
+        let secrets = Arc::new(opts.secrets());
         Ok(Http { agent, opts, secrets })
     }
 
+
+    /// The strings that must never appear in an error JSON (see [`Options::secrets`]).
+    pub fn secrets(&self) -> &Arc<Vec<String>> {
+        &self.secrets
+    }
 
     /// Sends `req` (with retries) and returns the body of the success answer, read whole,
     /// or the classified error. `attempts` counts every request sent, across calls that
