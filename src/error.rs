@@ -16,6 +16,7 @@ pub enum TimeoutKind {
 }
 
 impl TimeoutKind {
+    /// The name of this timeout in the error JSON's `timeout` member.
     pub fn as_str(self) -> &'static str {
         match self {
             TimeoutKind::Connect => "connect",
@@ -31,24 +32,36 @@ pub(crate) const MAX_ERROR_BODY: usize = 64 * 1024;
 /// Everything a failed call reports. Serialised by [`Error::to_json`].
 #[derive(Debug, Clone)]
 pub struct Error {
+    /// The status code (`FASTGPT_E_*`).
     pub status: i32,
+    /// What happened, in words.
     pub message: String,
+    /// The HTTP status of the last response, if one arrived.
     pub http_status: Option<u16>,
+    /// The envelope's numeric `code`, when the server sent an envelope.
     pub api_code: Option<Value>,
+    /// The envelope's `statusText` (or the OpenAI-style error's `code`/`type`).
     pub status_text: Option<String>,
     /// Already sanitised (UTF-8, secrets masked, at most 64 KiB).
     pub body: Option<String>,
+    /// The wait the server asked for (`Retry-After`), in milliseconds.
     pub retry_after_ms: Option<u64>,
+    /// The last response's `x-request-id` header.
     pub request_id: Option<String>,
+    /// The method of the last request attempted.
     pub method: Option<&'static str>,
+    /// The URL of the last request attempted.
     pub url: Option<String>,
+    /// How many requests were sent.
     pub attempts: u32,
+    /// Which timeout expired, for `FASTGPT_E_TIMEOUT`.
     pub timeout: Option<TimeoutKind>,
     /// Streaming calls: the accumulated result so far.
     pub partial: Option<Value>,
 }
 
 impl Error {
+    /// An error with `status` and `message` and nothing else set.
     pub fn new(status: i32, message: impl Into<String>) -> Error {
         Error {
             status,
@@ -72,10 +85,12 @@ impl Error {
         Error::new(FASTGPT_E_INVALID_ARGUMENT, message)
     }
 
+    /// `FASTGPT_E_PANIC`: a panic caught at the C API boundary.
     pub fn panic(message: impl Into<String>) -> Error {
         Error::new(FASTGPT_E_PANIC, message)
     }
 
+    /// The error JSON as a value (every member present, `null` when unknown).
     pub fn to_value(&self) -> Value {
         let mut e = Map::new();
         e.insert("status".into(), json!(self.status));
@@ -113,6 +128,7 @@ impl Error {
         }
     }
 
+    /// The error JSON as text.
     pub fn to_json(&self) -> String {
         self.to_value().to_string()
     }

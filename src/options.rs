@@ -9,18 +9,26 @@ use crate::http::url::normalize_base_url;
 use crate::transport::proxy;
 use crate::transport::tls::CaCerts;
 
+/// The base URL when `base_url` is not given.
 pub const DEFAULT_BASE_URL: &str = "http://localhost:3000";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `api_paths`: which route family the client calls (§5).
 pub enum ApiPaths {
+    /// Current paths first, legacy ones after a 404, then remember the family that answered.
     Auto,
+    /// Only the current paths.
     Current,
+    /// Only the legacy paths.
     Legacy,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `tls_roots`: where trusted roots come from when `ca_cert_pem` is not set.
 pub enum TlsRoots {
+    /// The platform's verifier and certificate store.
     Platform,
+    /// The Mozilla roots built into the library (webpki-roots).
     WebPki,
 }
 
@@ -38,28 +46,41 @@ pub enum ProxySetting {
 /// Validated client configuration. Immutable after creation.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// The FastGPT API key, sent as `Authorization: Bearer`.
     pub api_key: String,
     /// The normalised base URL (no trailing `/`, `/api`, `/api/v1`, `/api/v2`).
     pub base_url: String,
+    /// `connect_timeout_ms`.
     pub connect_timeout: Duration,
     /// `None` = no limit.
     pub timeout: Option<Duration>,
+    /// `completion_timeout_ms`; `None` = no limit.
     pub completion_timeout: Option<Duration>,
+    /// `stream_idle_timeout_ms`; `None` = no limit.
     pub stream_idle_timeout: Option<Duration>,
+    /// Retries after the first attempt (§7).
     pub max_retries: u32,
+    /// `retry_delay_ms`: the first backoff step.
     pub retry_delay: Duration,
+    /// `max_retry_after_ms`: the longest `Retry-After` that is waited for.
     pub max_retry_after: Duration,
     /// Extra headers, in the order given; names as given.
     pub headers: Vec<(String, String)>,
+    /// The `User-Agent` header.
     pub user_agent: String,
+    /// Trusted roots when `ca_cert_pem` is not set.
     pub tls_roots: TlsRoots,
     /// `ca_cert_pem`, parsed: when set, the only roots TLS trusts.
     pub ca_certs: Option<CaCerts>,
+    /// `proxy`: from the environment, disabled, or a URL.
     pub proxy: ProxySetting,
+    /// The route family to call.
     pub api_paths: ApiPaths,
     /// `/api/v1/chat/completions` or `/api/v2/chat/completions`.
     pub completions_path: &'static str,
+    /// The largest response body read whole, in bytes.
     pub max_response_bytes: usize,
+    /// The largest single SSE event, in bytes.
     pub max_event_bytes: usize,
 }
 
@@ -103,6 +124,7 @@ impl Options {
         Options::from_map(&map)
     }
 
+    /// Validates the members of an options object (unknown members are errors).
     pub fn from_map(map: &Map<String, Value>) -> Result<Options, Error> {
         if let Some(k) = map.keys().find(|k| !KEYS.contains(&k.as_str())) {
             return Err(Error::invalid(format!(

@@ -14,6 +14,7 @@ pub(crate) struct JsonObject {
 }
 
 impl JsonObject {
+    /// An empty object.
     pub(crate) fn new() -> JsonObject {
         JsonObject::with_capacity(64)
     }

@@ -20,6 +20,7 @@ const FAMILY_LEGACY: u8 = 2;
 pub(crate) struct PathFamily(AtomicU8);
 
 impl PathFamily {
+    /// The family that `api_paths` fixes, or none yet for `"auto"`.
     pub(crate) fn new(setting: ApiPaths) -> PathFamily {
         PathFamily(AtomicU8::new(match setting {
             ApiPaths::Auto => FAMILY_UNKNOWN,

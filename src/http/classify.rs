@@ -31,6 +31,7 @@ pub struct BodyShape<'a> {
 }
 
 impl<'a> BodyShape<'a> {
+    /// Looks at `body` once: UTF-8, JSON, and the members classification needs.
     pub fn of(body: &'a [u8]) -> BodyShape<'a> {
         let text = match std::str::from_utf8(body) {
             Ok(t) if !body.contains(&0) => t,
@@ -63,6 +64,7 @@ impl<'a> BodyShape<'a> {
         }
     }
 
+    /// The body is an envelope (a JSON object with a numeric `code`).
     pub fn is_envelope(&self) -> bool {
         self.envelope_code().is_some()
     }
@@ -71,6 +73,7 @@ impl<'a> BodyShape<'a> {
         self.envelope_code().and_then(|c| c.as_f64()).is_some_and(|c| c == want as f64)
     }
 
+    /// The body is an envelope with `code == 429` (rate limited).
     pub fn envelope_is_429(&self) -> bool {
         self.envelope_code_is(429)
     }

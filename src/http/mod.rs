@@ -42,14 +42,17 @@ pub enum Kind {
 
 /// One request to send (possibly several times).
 pub struct Request<'a> {
+    /// `GET`, `POST`, `PUT` or `DELETE`.
     pub method: &'static str,
     /// Path with its query string, appended to the base URL; for uploads, the whole URL.
     pub path_and_query: String,
+    /// The body, if any.
     pub body: Option<&'a [u8]>,
     /// `Content-Type` of the body (API requests: `application/json`).
     pub content_type: Option<String>,
     /// Headers of this request only (uploads: those the presign answer demands).
     pub headers: Vec<(String, String)>,
+    /// How the request is retried, timed and judged.
     pub kind: Kind,
 }
 
@@ -82,15 +85,22 @@ pub struct OpenStream {
 /// What the error JSON says about the exchange.
 #[derive(Debug, Clone, Default)]
 pub struct Meta {
+    /// The method of the last request attempted.
     pub method: Option<&'static str>,
+    /// The URL of the last request attempted.
     pub url: Option<String>,
+    /// Requests sent so far.
     pub attempts: u32,
+    /// The last response's HTTP status.
     pub http_status: Option<u16>,
+    /// The last response's `x-request-id` header.
     pub request_id: Option<String>,
+    /// The last response's `Retry-After`, in milliseconds.
     pub retry_after_ms: Option<u64>,
 }
 
 impl Meta {
+    /// Copies what is known about the exchange into `e`.
     pub fn apply(&self, e: &mut Error) {
         // `method` and `url` describe the last request attempted; none when nothing was
         // attempted (a token cancelled before the call).
@@ -111,12 +121,14 @@ impl Meta {
 /// the options and the secrets that errors must never show.
 pub struct Http {
     agent: Agent,
+    /// The client's options.
     pub opts: Arc<Options>,
     /// Built once from the options; shared with the streams this client opens.
     secrets: Arc<Vec<String>>,
 }
 
 impl Http {
+    /// Builds the agent (TLS roots, proxy, cancellable transport) from `opts`.
     pub fn new(opts: Arc<Options>) -> Result<Http, Error> {
         let tls = {
             let b = ureq::tls::TlsConfig::builder();

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 pub struct AnswerChunk<'a> {
     /// `choices[0].delta.content` when it is a string.
     pub content: Option<Cow<'a, str>>,
+    /// `choices[0].delta.reasoning_content` when it is a string.
     pub reasoning: Option<Cow<'a, str>>,
     /// `choices[0].finish_reason` when it is not null (a non-string is kept as its JSON).
     pub finish_reason: Option<Cow<'a, str>>,
@@ -120,6 +121,7 @@ struct InteractiveFrame {
 }
 
 impl Accumulator {
+    /// An empty accumulator; `max_bytes` bounds what it keeps.
     pub fn new(chat_id: Option<String>, response_chat_item_id: String, max_bytes: usize) -> Accumulator {
         Accumulator {
             answer: String::new(),
@@ -145,6 +147,7 @@ impl Accumulator {
         self.done || self.finish_reason.is_some()
     }
 
+    /// Events delivered so far.
     pub fn event_count(&self) -> u64 {
         self.event_count
     }
@@ -171,10 +174,12 @@ impl Accumulator {
         self.event_count += 1;
     }
 
+    /// Records `[DONE]`.
     pub fn add_done(&mut self) {
         self.done = true;
     }
 
+    /// Adds an answer chunk's text, reasoning and finish reason.
     pub fn add_answer(&mut self, chunk: &AnswerChunk) -> Result<(), TooBig> {
         let adding = chunk.content.as_ref().map_or(0, |c| c.len()) + chunk.reasoning.as_ref().map_or(0, |c| c.len());
         self.check(adding)?;

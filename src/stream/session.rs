@@ -16,13 +16,16 @@ use crate::status::*;
 
 /// One delivered event, borrowed from the session until its next call.
 pub struct EventView<'a> {
+    /// The event name: `answer` when the stream gave none, `done` for `[DONE]`.
     pub name: &'a CBuf,
+    /// The event's data, as received.
     pub data: &'a CBuf,
     /// Set for `answer`/`fastAnswer` events only.
     pub text: Option<&'a CBuf>,
 }
 
 impl EventView<'_> {
+    /// An `error` event (delivered, then the stream ends with an error).
     pub fn is_error(&self) -> bool {
         self.name.as_str() == "error"
     }
@@ -31,6 +34,8 @@ impl EventView<'_> {
 /// Where a session's bytes come from: the response body, or any reader in tests and fuzzing.
 pub type BodySource = Box<dyn Read + Send>;
 
+/// One streaming completion being read: decoded, accumulated, and bounded by the call's
+/// token and idle timeout. The callback and pull forms of the C API both read through it.
 pub struct StreamSession {
     reader: Option<BodySource>,
     ctx: Arc<crate::transport::CallCtx>,
@@ -56,6 +61,7 @@ struct ErrorFrame {
 }
 
 impl StreamSession {
+    /// A session over a 2xx event stream opened by the HTTP layer.
     pub fn new(
         open: OpenStream,
         cancel: Option<CancelToken>,

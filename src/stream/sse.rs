@@ -26,6 +26,7 @@ pub struct Malformed(pub String);
 pub struct CBuf(Vec<u8>);
 
 impl CBuf {
+    /// Replaces the contents with `s` (which holds no NUL).
     pub fn set_str(&mut self, s: &str) {
         debug_assert!(!s.contains('\0'));
         self.0.clear();
@@ -41,6 +42,7 @@ impl CBuf {
         self.0.push(0);
     }
 
+    /// The text, without the trailing NUL.
     pub fn as_str(&self) -> &str {
         match self.0.split_last() {
             // SAFETY: by the invariant, everything before the final NUL is valid UTF-8.
@@ -49,6 +51,7 @@ impl CBuf {
         }
     }
 
+    /// The text as a C string (valid until the buffer changes).
     pub fn as_cstr(&self) -> &CStr {
         if self.0.is_empty() {
             return c"";
@@ -63,10 +66,12 @@ impl CBuf {
 pub struct Event<'a> {
     /// The `event:` field, `None` when the event had none.
     pub name: Option<&'a CBuf>,
+    /// The `data:` lines, joined with `\n`.
     pub data: &'a CBuf,
 }
 
 #[derive(Debug)]
+/// Decodes an event stream pushed in arbitrary chunks, one event at a time.
 pub struct Decoder {
     /// Bytes received and not yet consumed: `buf[pos..]`.
     buf: Vec<u8>,
@@ -90,6 +95,7 @@ pub struct Decoder {
 }
 
 impl Decoder {
+    /// A decoder that rejects any event larger than `max_event_bytes`.
     pub fn new(max_event_bytes: usize) -> Decoder {
         Decoder {
             buf: Vec::new(),

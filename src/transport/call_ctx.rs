@@ -20,7 +20,9 @@ pub const CHECK_INTERVAL: Duration = Duration::from_millis(50);
 /// Why a call stopped doing I/O.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Interrupt {
+    /// The cancel token was cancelled.
     Cancelled,
+    /// A deadline passed.
     Timeout(TimeoutKind),
 }
 
@@ -65,6 +67,7 @@ pub(crate) fn current() -> Option<Arc<CallCtx>> {
 }
 
 impl CallCtx {
+    /// The state of a new attempt: deadlines start now.
     pub fn new(
         cancel: Option<&CancelToken>,
         connect_timeout: Duration,
@@ -96,10 +99,12 @@ impl CallCtx {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Why the attempt stopped doing I/O, if it did.
     pub fn interrupt(&self) -> Option<Interrupt> {
         self.lock().interrupt
     }
 
+    /// Whether the whole request reached the socket.
     pub fn request_written(&self) -> bool {
         self.lock().request_written
     }

@@ -30,6 +30,7 @@ impl Default for CancelToken {
 }
 
 impl CancelToken {
+    /// A token that is not cancelled.
     pub fn new() -> CancelToken {
         Lazy::force(&EPOCH);
         CancelToken(Arc::new(Inner {
