@@ -97,7 +97,10 @@ impl Error {
         e.insert("status_name".into(), json!(status_name(self.status)));
         e.insert("message".into(), json!(self.message));
         e.insert("http_status".into(), json!(self.http_status));
-        e.insert("api_code".into(), self.api_code.clone().unwrap_or(Value::Null));
+        e.insert(
+            "api_code".into(),
+            self.api_code.clone().unwrap_or(Value::Null),
+        );
         e.insert("status_text".into(), json!(self.status_text));
         e.insert("body".into(), json!(self.body));
         e.insert("retry_after_ms".into(), json!(self.retry_after_ms));
@@ -105,8 +108,14 @@ impl Error {
         e.insert("method".into(), json!(self.method));
         e.insert("url".into(), json!(self.url));
         e.insert("attempts".into(), json!(self.attempts));
-        e.insert("timeout".into(), json!(self.timeout.map(TimeoutKind::as_str)));
-        e.insert("partial".into(), self.partial.clone().unwrap_or(Value::Null));
+        e.insert(
+            "timeout".into(),
+            json!(self.timeout.map(TimeoutKind::as_str)),
+        );
+        e.insert(
+            "partial".into(),
+            self.partial.clone().unwrap_or(Value::Null),
+        );
         json!({ "error": Value::Object(e) })
     }
 
@@ -176,8 +185,19 @@ mod tests {
         let v = Error::invalid("bad").to_value();
         let e = v["error"].as_object().unwrap();
         for k in [
-            "status", "status_name", "message", "http_status", "api_code", "status_text",
-            "body", "retry_after_ms", "request_id", "method", "url", "attempts", "timeout",
+            "status",
+            "status_name",
+            "message",
+            "http_status",
+            "api_code",
+            "status_text",
+            "body",
+            "retry_after_ms",
+            "request_id",
+            "method",
+            "url",
+            "attempts",
+            "timeout",
             "partial",
         ] {
             assert!(e.contains_key(k), "{k}");

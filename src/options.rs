@@ -154,7 +154,9 @@ impl Options {
         let mut user_agent = format!("libfastgpt/{}", env!("CARGO_PKG_VERSION"));
         if let Some(v) = map.get("headers") {
             let Value::Object(h) = v else {
-                return Err(Error::invalid("option \"headers\" must be an object of strings"));
+                return Err(Error::invalid(
+                    "option \"headers\" must be an object of strings",
+                ));
             };
             for (name, value) in h {
                 let Value::String(value) = value else {
@@ -249,7 +251,12 @@ impl Options {
     /// the proxy's credentials.
     pub fn secrets(&self) -> Vec<String> {
         let mut s = vec![self.api_key.clone()];
-        s.extend(self.headers.iter().map(|(_, v)| v.clone()).filter(|v| v.len() >= 4));
+        s.extend(
+            self.headers
+                .iter()
+                .map(|(_, v)| v.clone())
+                .filter(|v| v.len() >= 4),
+        );
         if let ProxySetting::Url(u) = &self.proxy {
             s.extend(proxy::proxy_credentials(u));
         }
@@ -286,21 +293,25 @@ fn check_api_key(key: &str) -> Result<(), Error> {
 /// An HTTP token (RFC 9110 §5.6.2).
 pub fn is_token(s: &str) -> bool {
     !s.is_empty()
-        && s.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-        })
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 fn check_header(name: &str, value: &str) -> Result<(), Error> {
     if !is_token(name) {
-        return Err(Error::invalid(format!("header name \"{name}\" is not an HTTP token")));
+        return Err(Error::invalid(format!(
+            "header name \"{name}\" is not an HTTP token"
+        )));
     }
     if REFUSED_HEADERS.iter().any(|r| name.eq_ignore_ascii_case(r)) {
         return Err(Error::invalid(format!(
             "header \"{name}\" is set by the library and cannot be given in \"headers\""
         )));
     }
-    if !value.bytes().all(|b| b == b'\t' || (0x20..=0x7e).contains(&b)) {
+    if !value
+        .bytes()
+        .all(|b| b == b'\t' || (0x20..=0x7e).contains(&b))
+    {
         return Err(Error::invalid(format!(
             "the value of header \"{name}\" may contain only printable ASCII, space and tab"
         )));

@@ -10,7 +10,13 @@ fuzz_target!(|input: &[u8]| {
         return;
     }
     let status = 100 + (u16::from_le_bytes([input[0], input[1]]) % 500);
-    let rule = [Kind::Envelope, Kind::Completion, Kind::Generic, Kind::Stream, Kind::Upload][input[2] as usize % 5];
+    let rule = [
+        Kind::Envelope,
+        Kind::Completion,
+        Kind::Generic,
+        Kind::Stream,
+        Kind::Upload,
+    ][input[2] as usize % 5];
     let body = &input[3..];
     match classify(status, body, Some("http://x/\u{fffd}"), rule) {
         Ok(text) => {

@@ -14,7 +14,10 @@ fn decode(chunks: &[&[u8]], max: usize) -> (Vec<(Option<String>, String)>, bool)
                 Ok(Some(e)) => {
                     assert!(e.data.as_str().len() <= max);
                     assert!(!e.data.as_str().contains('\0'));
-                    out.push((e.name.map(|n| n.as_str().to_string()), e.data.as_str().to_string()))
+                    out.push((
+                        e.name.map(|n| n.as_str().to_string()),
+                        e.data.as_str().to_string(),
+                    ))
                 }
                 Ok(None) => break,
                 Err(_) => return (out, true),

@@ -2,16 +2,23 @@
 
 use crate::api::args::check_id;
 use crate::api::body::{object_members, JsonObject};
-use serde_json::value::RawValue;
 use crate::api::paths::post;
 use crate::api::Client;
 use crate::error::Error;
 use crate::transport::cancel::CancelToken;
+use serde_json::value::RawValue;
 
 impl Client {
     /// `fastgpt_get_app_logs_chart`: the chart data of the app's logs between two dates;
     /// `options_json` members override the defaults (`offset`, `source`, the timespans).
-    pub fn get_app_logs_chart(&self, app_id: &str, date_start: &str, date_end: &str, options_json: Option<&str>, cancel: Option<&CancelToken>) -> Result<String, Error> {
+    pub fn get_app_logs_chart(
+        &self,
+        app_id: &str,
+        date_start: &str,
+        date_end: &str,
+        options_json: Option<&str>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<String, Error> {
         check_id("app_id", app_id)?;
         let mut members: Vec<(String, Box<RawValue>)> = [
             ("offset", "1"),
@@ -21,7 +28,12 @@ impl Client {
             ("appTimespan", "\"day\""),
         ]
         .iter()
-        .map(|(k, v)| (k.to_string(), RawValue::from_string(v.to_string()).expect("valid JSON")))
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                RawValue::from_string(v.to_string()).expect("valid JSON"),
+            )
+        })
         .collect();
         if let Some(o) = options_json {
             for (k, v) in object_members("options_json", o)? {
@@ -32,11 +44,17 @@ impl Client {
             }
         }
         members.retain(|(k, _)| !matches!(k.as_str(), "appId" | "dateStart" | "dateEnd"));
-        let mut body = JsonObject::new().str("appId", app_id).str("dateStart", date_start).str("dateEnd", date_end);
+        let mut body = JsonObject::new()
+            .str("appId", app_id)
+            .str("dateStart", date_start)
+            .str("dateEnd", date_end);
         for (k, v) in &members {
             body = body.raw(k, v.get());
         }
         let body = body.finish();
-        self.call_envelope(post("/api/proApi/core/app/logs/getChartData", None, &body), cancel)
+        self.call_envelope(
+            post("/api/proApi/core/app/logs/getChartData", None, &body),
+            cancel,
+        )
     }
 }

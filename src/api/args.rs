@@ -8,7 +8,9 @@ pub(crate) fn check_id(name: &str, v: &str) -> Result<(), Error> {
         return Err(Error::invalid(format!("{name} must not be empty")));
     }
     if v.chars().any(char::is_control) {
-        return Err(Error::invalid(format!("{name} must not contain control characters")));
+        return Err(Error::invalid(format!(
+            "{name} must not contain control characters"
+        )));
     }
     Ok(())
 }
@@ -19,7 +21,9 @@ pub(crate) fn check_paging(offset: i32, page_size: i32) -> Result<(), Error> {
         return Err(Error::invalid(format!("offset must be >= 0, not {offset}")));
     }
     if page_size < 1 {
-        return Err(Error::invalid(format!("page_size must be >= 1, not {page_size}")));
+        return Err(Error::invalid(format!(
+            "page_size must be >= 1, not {page_size}"
+        )));
     }
     Ok(())
 }

@@ -76,7 +76,8 @@ fn write_json_string(out: &mut String, s: &str) {
 
 /// A JSON object given by the caller, as written; `what` names the argument in errors.
 pub(crate) fn parse_object<'a>(what: &str, text: &'a str) -> Result<&'a RawValue, Error> {
-    let raw: &RawValue = serde_json::from_str(text).map_err(|e| Error::invalid(format!("{what} is not valid JSON: {e}")))?;
+    let raw: &RawValue = serde_json::from_str(text)
+        .map_err(|e| Error::invalid(format!("{what} is not valid JSON: {e}")))?;
     if !raw.get().trim_start().starts_with('{') {
         return Err(Error::invalid(format!("{what} must be a JSON object")));
     }
@@ -84,7 +85,10 @@ pub(crate) fn parse_object<'a>(what: &str, text: &'a str) -> Result<&'a RawValue
 }
 
 /// The members of a JSON object, in order, with their values as written.
-pub(crate) fn object_members(what: &str, text: &str) -> Result<Vec<(String, Box<RawValue>)>, Error> {
+pub(crate) fn object_members(
+    what: &str,
+    text: &str,
+) -> Result<Vec<(String, Box<RawValue>)>, Error> {
     struct Members;
     impl<'de> Visitor<'de> for Members {
         type Value = Vec<(String, Box<RawValue>)>;

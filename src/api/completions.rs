@@ -1,33 +1,61 @@
 //! Chat completions (§5): the request body as sent, the whole answer, and the stream.
 
 use crate::api::body::{object_members, JsonObject};
+use crate::api::Client;
+use crate::error::Error;
 use crate::http::{Kind, Request};
 use crate::status::*;
 use crate::stream::accumulate::Accumulator;
 use crate::stream::{EventView, StreamSession};
-use serde_json::Value;
-use crate::api::Client;
-use crate::error::Error;
 use crate::transport::cancel::CancelToken;
+use serde_json::Value;
 
 impl Client {
     /// `fastgpt_create_chat_completion`: sends `request_json` with `stream: false` and
     /// returns the completion object.
-    pub fn create_chat_completion(&self, request_json: &str, cancel: Option<&CancelToken>) -> Result<String, Error> {
+    pub fn create_chat_completion(
+        &self,
+        request_json: &str,
+        cancel: Option<&CancelToken>,
+    ) -> Result<String, Error> {
         let prepared = prepare_completion(request_json, false)?;
-        let req = Request::api("POST", self.options().completions_path.to_string(), Some(prepared.body.as_bytes()), Kind::Completion);
+        let req = Request::api(
+            "POST",
+            self.options().completions_path.to_string(),
+            Some(prepared.body.as_bytes()),
+            Kind::Completion,
+        );
         let mut attempts = 0;
         self.http().fetch(&req, cancel, &mut attempts)
     }
 
     /// Sends a streaming completion and returns once the response head was classified.
-    pub fn open_stream(&self, request_json: &str, cancel: Option<&CancelToken>) -> Result<StreamSession, Error> {
+    pub fn open_stream(
+        &self,
+        request_json: &str,
+        cancel: Option<&CancelToken>,
+    ) -> Result<StreamSession, Error> {
         let prepared = prepare_completion(request_json, true)?;
-        let req = Request::api("POST", self.options().completions_path.to_string(), Some(prepared.body.as_bytes()), Kind::Stream);
+        let req = Request::api(
+            "POST",
+            self.options().completions_path.to_string(),
+            Some(prepared.body.as_bytes()),
+            Kind::Stream,
+        );
         let mut attempts = 0;
-        let acc = Accumulator::new(prepared.chat_id, prepared.response_chat_item_id, self.options().max_response_bytes);
+        let acc = Accumulator::new(
+            prepared.chat_id,
+            prepared.response_chat_item_id,
+            self.options().max_response_bytes,
+        );
         match self.http().open_stream(&req, cancel, &mut attempts) {
-            Ok(open) => Ok(StreamSession::new(open, cancel.cloned(), acc, self.options().max_event_bytes, self.http().secrets().clone())),
+            Ok(open) => Ok(StreamSession::new(
+                open,
+                cancel.cloned(),
+                acc,
+                self.options().max_event_bytes,
+                self.http().secrets().clone(),
+            )),
             Err(mut e) => {
                 e.partial = Some(acc.to_value());
                 Err(e)
@@ -36,14 +64,20 @@ impl Client {
     }
 
     /// `fastgpt_create_chat_completion_stream`: `on_event` returns false to abort.
-    pub fn stream_with(&self, request_json: &str, cancel: Option<&CancelToken>, mut on_event: impl FnMut(&EventView) -> bool) -> Result<String, Error> {
+    pub fn stream_with(
+        &self,
+        request_json: &str,
+        cancel: Option<&CancelToken>,
+        mut on_event: impl FnMut(&EventView) -> bool,
+    ) -> Result<String, Error> {
         let mut session = self.open_stream(request_json, cancel)?;
         loop {
             match session.next_event() {
                 Ok(Some(ev)) => {
                     let go_on = on_event(&ev);
                     if !go_on && !ev.is_error() {
-                        let mut e = Error::new(FASTGPT_E_ABORTED, "the stream callback returned non-zero");
+                        let mut e =
+                            Error::new(FASTGPT_E_ABORTED, "the stream callback returned non-zero");
                         e.partial = Some(session.result());
                         return Err(session.annotate(e));
                     }
@@ -79,7 +113,9 @@ pub fn prepare_completion(request_json: &str, stream: bool) -> Result<PreparedCo
     };
     let chat_id = string_member("chatId");
     let given_id = string_member("responseChatItemId");
-    let response_chat_item_id = given_id.clone().unwrap_or_else(|| crate::util::random::alphanumeric_id(24));
+    let response_chat_item_id = given_id
+        .clone()
+        .unwrap_or_else(|| crate::util::random::alphanumeric_id(24));
     let mut body = JsonObject::with_capacity(request_json.len() + 64);
     for (k, v) in &members {
         if k == "stream" || (given_id.is_none() && k == "responseChatItemId") {
@@ -92,7 +128,11 @@ pub fn prepare_completion(request_json: &str, stream: bool) -> Result<PreparedCo
         body = body.str("responseChatItemId", &response_chat_item_id);
     }
     let body = body.finish();
-    Ok(PreparedCompletion { body, chat_id, response_chat_item_id })
+    Ok(PreparedCompletion {
+        body,
+        chat_id,
+        response_chat_item_id,
+    })
 }
 
 #[cfg(test)]
@@ -107,8 +147,12 @@ mod tests {
         assert_eq!(p.response_chat_item_id.len(), 24);
         let v: Value = serde_json::from_str(&p.body).unwrap();
         assert_eq!(v["responseChatItemId"], p.response_chat_item_id.as_str());
-        let p = prepare_completion(r#"{"responseChatItemId":"mine","messages":[]}"#, false).unwrap();
-        assert_eq!(p.body, r#"{"responseChatItemId":"mine","messages":[],"stream":false}"#);
+        let p =
+            prepare_completion(r#"{"responseChatItemId":"mine","messages":[]}"#, false).unwrap();
+        assert_eq!(
+            p.body,
+            r#"{"responseChatItemId":"mine","messages":[],"stream":false}"#
+        );
         assert_eq!(p.chat_id, None);
         // A non-string id is replaced by a generated one.
         let p = prepare_completion(r#"{"responseChatItemId":5}"#, false).unwrap();

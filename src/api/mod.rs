@@ -35,7 +35,10 @@ impl Client {
     pub fn new(opts: Options) -> Result<Client, Error> {
         let opts = Arc::new(opts);
         let family = PathFamily::new(opts.api_paths);
-        Ok(Client { http: Http::new(opts)?, family })
+        Ok(Client {
+            http: Http::new(opts)?,
+            family,
+        })
     }
 
     /// The options the client was created with.

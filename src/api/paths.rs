@@ -50,12 +50,21 @@ pub(crate) struct Endpoint<'a> {
 impl Client {
     /// Sends an envelope call, on the current path, the legacy one, or the current one first
     /// and the legacy one after a 404 (only while the family is unknown).
-    pub(crate) fn call_envelope(&self, ep: Endpoint, cancel: Option<&CancelToken>) -> Result<String, Error> {
+    pub(crate) fn call_envelope(
+        &self,
+        ep: Endpoint,
+        cancel: Option<&CancelToken>,
+    ) -> Result<String, Error> {
         call_envelope(self.http(), &self.family, ep, cancel)
     }
 }
 
-fn call_envelope(http: &Http, family: &PathFamily, ep: Endpoint, cancel: Option<&CancelToken>) -> Result<String, Error> {
+fn call_envelope(
+    http: &Http,
+    family: &PathFamily,
+    ep: Endpoint,
+    cancel: Option<&CancelToken>,
+) -> Result<String, Error> {
     let mut attempts = 0;
     let with_query = |path: &str| match &ep.query {
         Some(q) => format!("{path}?{q}"),
@@ -65,7 +74,9 @@ fn call_envelope(http: &Http, family: &PathFamily, ep: Endpoint, cancel: Option<
         let req = Request::api(ep.method, with_query(path), ep.body, Kind::Envelope);
         http.fetch(&req, cancel, attempts)
     };
-    let Some(legacy) = ep.legacy else { return send(ep.current, &mut attempts) };
+    let Some(legacy) = ep.legacy else {
+        return send(ep.current, &mut attempts);
+    };
     match family.get() {
         FAMILY_CURRENT => send(ep.current, &mut attempts),
         FAMILY_LEGACY => send(legacy, &mut attempts),
@@ -96,11 +107,32 @@ fn carries_envelope(r: &Result<String, Error>) -> bool {
 }
 
 /// A POST endpoint with a JSON body.
-pub(crate) fn post<'a>(current: &'static str, legacy: Option<&'static str>, body: &'a str) -> Endpoint<'a> {
-    Endpoint { method: "POST", current, legacy, query: None, body: Some(body.as_bytes()) }
+pub(crate) fn post<'a>(
+    current: &'static str,
+    legacy: Option<&'static str>,
+    body: &'a str,
+) -> Endpoint<'a> {
+    Endpoint {
+        method: "POST",
+        current,
+        legacy,
+        query: None,
+        body: Some(body.as_bytes()),
+    }
 }
 
 /// An endpoint that takes its arguments in the query string.
-pub(crate) fn query(method: &'static str, current: &'static str, legacy: Option<&'static str>, q: String) -> Endpoint<'static> {
-    Endpoint { method, current, legacy, query: Some(q), body: None }
+pub(crate) fn query(
+    method: &'static str,
+    current: &'static str,
+    legacy: Option<&'static str>,
+    q: String,
+) -> Endpoint<'static> {
+    Endpoint {
+        method,
+        current,
+        legacy,
+        query: Some(q),
+        body: None,
+    }
 }

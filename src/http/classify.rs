@@ -35,23 +35,43 @@ impl<'a> BodyShape<'a> {
     pub fn of(body: &'a [u8]) -> BodyShape<'a> {
         let text = match std::str::from_utf8(body) {
             Ok(t) if !body.contains(&0) => t,
-            _ => return BodyShape { json: None, probe: None },
+            _ => {
+                return BodyShape {
+                    json: None,
+                    probe: None,
+                }
+            }
         };
         let is_object = text.trim_start().starts_with('{');
         if is_object {
             // Deserialising the probe also validates the whole document.
             if let Ok(p) = serde_json::from_str::<Probe>(text) {
-                return BodyShape { json: Some(text), probe: Some(p) };
+                return BodyShape {
+                    json: Some(text),
+                    probe: Some(p),
+                };
             }
             // Duplicate members or odd types: still JSON, judged by a full parse.
             if let Ok(Value::Object(_)) = serde_json::from_str::<Value>(text) {
-                return BodyShape { json: Some(text), probe: Some(Probe::default()) };
+                return BodyShape {
+                    json: Some(text),
+                    probe: Some(Probe::default()),
+                };
             }
-            return BodyShape { json: None, probe: None };
+            return BodyShape {
+                json: None,
+                probe: None,
+            };
         }
         match serde_json::from_str::<serde::de::IgnoredAny>(text) {
-            Ok(_) => BodyShape { json: Some(text), probe: None },
-            Err(_) => BodyShape { json: None, probe: None },
+            Ok(_) => BodyShape {
+                json: Some(text),
+                probe: None,
+            },
+            Err(_) => BodyShape {
+                json: None,
+                probe: None,
+            },
         }
     }
 
@@ -70,7 +90,9 @@ impl<'a> BodyShape<'a> {
     }
 
     fn envelope_code_is(&self, want: i64) -> bool {
-        self.envelope_code().and_then(|c| c.as_f64()).is_some_and(|c| c == want as f64)
+        self.envelope_code()
+            .and_then(|c| c.as_f64())
+            .is_some_and(|c| c == want as f64)
     }
 
     /// The body is an envelope with `code == 429` (rate limited).
@@ -87,13 +109,21 @@ impl<'a> BodyShape<'a> {
 }
 
 fn raw_string(raw: Option<&RawValue>) -> Option<String> {
-    serde_json::from_str::<Value>(raw?.get()).ok()?.as_str().map(str::to_string)
+    serde_json::from_str::<Value>(raw?.get())
+        .ok()?
+        .as_str()
+        .map(str::to_string)
 }
 
 /// Applies rules 2–7 to a complete response. `Ok` carries the body text on success; the
 /// error has `status`, `message`, `api_code` and `status_text` set, and the caller adds the
 /// rest (HTTP status, body, URL...).
-pub fn classify(status: u16, body: &[u8], location: Option<&str>, kind: Kind) -> Result<String, Error> {
+pub fn classify(
+    status: u16,
+    body: &[u8],
+    location: Option<&str>,
+    kind: Kind,
+) -> Result<String, Error> {
     let shape = BodyShape::of(body);
     // Rule 2: an envelope with code != 200, whatever the HTTP status.
     if let Some(code) = shape.envelope_code() {
@@ -105,7 +135,10 @@ pub fn classify(status: u16, body: &[u8], location: Option<&str>, kind: Kind) ->
             let message = msg.unwrap_or_else(|| {
                 format!(
                     "FastGPT error {code}{}",
-                    status_text.as_ref().map(|s| format!(" ({s})")).unwrap_or_default()
+                    status_text
+                        .as_ref()
+                        .map(|s| format!(" ({s})"))
+                        .unwrap_or_default()
                 )
             });
             let mut e = Error::new(FASTGPT_E_API, message);
@@ -131,7 +164,9 @@ pub fn classify(status: u16, body: &[u8], location: Option<&str>, kind: Kind) ->
                     .map(str::to_string),
                 _ => None,
             };
-            let message = message.filter(|m| !m.is_empty()).unwrap_or_else(|| "the server answered with an error object".into());
+            let message = message
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| "the server answered with an error object".into());
             let mut e = Error::new(FASTGPT_E_API, message);
             e.status_text = status_text;
             return Err(e);
@@ -139,7 +174,12 @@ pub fn classify(status: u16, body: &[u8], location: Option<&str>, kind: Kind) ->
     }
     // Rule 4: any other non-2xx.
     if !(200..300).contains(&status) {
-        let mut message = format!("HTTP {status}{}", reason_phrase(status).map(|r| format!(" {r}")).unwrap_or_default());
+        let mut message = format!(
+            "HTTP {status}{}",
+            reason_phrase(status)
+                .map(|r| format!(" {r}"))
+                .unwrap_or_default()
+        );
         if (300..400).contains(&status) {
             message.push_str(&format!(
                 " (redirects are not followed; Location: {})",
@@ -150,7 +190,10 @@ pub fn classify(status: u16, body: &[u8], location: Option<&str>, kind: Kind) ->
     }
     let (ok, what) = match kind {
         Kind::Envelope => (shape.envelope_code_is(200), "a FastGPT envelope"),
-        Kind::Completion => (shape.has_choices_array(), "a completion object with a \"choices\" array"),
+        Kind::Completion => (
+            shape.has_choices_array(),
+            "a completion object with a \"choices\" array",
+        ),
         Kind::Generic => (shape.json.is_some(), "JSON"),
         Kind::Stream => (false, "an event stream"),
         Kind::Upload => return Ok(String::from_utf8_lossy(body).into_owned()),
@@ -158,12 +201,21 @@ pub fn classify(status: u16, body: &[u8], location: Option<&str>, kind: Kind) ->
     if let (true, Some(json)) = (ok, shape.json) {
         return Ok(json.to_string());
     }
-    let found = if shape.json.is_some() { "other JSON" } else { "a body that is not JSON" };
-    Err(Error::new(FASTGPT_E_PROTOCOL, format!("HTTP {status} response is not {what} (found {found})")))
+    let found = if shape.json.is_some() {
+        "other JSON"
+    } else {
+        "a body that is not JSON"
+    };
+    Err(Error::new(
+        FASTGPT_E_PROTOCOL,
+        format!("HTTP {status} response is not {what} (found {found})"),
+    ))
 }
 
 fn reason_phrase(status: u16) -> Option<&'static str> {
-    ureq::http::StatusCode::from_u16(status).ok()?.canonical_reason()
+    ureq::http::StatusCode::from_u16(status)
+        .ok()?
+        .canonical_reason()
 }
 
 #[cfg(test)]
@@ -185,14 +237,42 @@ mod tests {
         assert_eq!(e.api_code, Some(serde_json::json!(514)));
         assert_eq!(e.status_text.as_deref(), Some("unAuthApiKey"));
         // E2: HTTP 500 with the envelope.
-        assert_eq!(classify(500, e1, None, Kind::Envelope).unwrap_err().status, FASTGPT_E_API);
+        assert_eq!(
+            classify(500, e1, None, Kind::Envelope).unwrap_err().status,
+            FASTGPT_E_API
+        );
         // An HTML 502.
-        assert_eq!(code(classify(502, b"<html>bad gateway</html>", None, Kind::Envelope)), FASTGPT_E_HTTP);
+        assert_eq!(
+            code(classify(
+                502,
+                b"<html>bad gateway</html>",
+                None,
+                Kind::Envelope
+            )),
+            FASTGPT_E_HTTP
+        );
         // 2xx that is not an envelope.
-        assert_eq!(code(classify(200, b"[1,2]", None, Kind::Envelope)), FASTGPT_E_PROTOCOL);
-        assert_eq!(code(classify(200, b"{not json", None, Kind::Envelope)), FASTGPT_E_PROTOCOL);
-        assert_eq!(code(classify(200, br#"{"code":"200"}"#, None, Kind::Envelope)), FASTGPT_E_PROTOCOL);
-        assert_eq!(code(classify(200, b"{\"code\":200,\"x\":\"\0\"}", None, Kind::Envelope)), FASTGPT_E_PROTOCOL);
+        assert_eq!(
+            code(classify(200, b"[1,2]", None, Kind::Envelope)),
+            FASTGPT_E_PROTOCOL
+        );
+        assert_eq!(
+            code(classify(200, b"{not json", None, Kind::Envelope)),
+            FASTGPT_E_PROTOCOL
+        );
+        assert_eq!(
+            code(classify(200, br#"{"code":"200"}"#, None, Kind::Envelope)),
+            FASTGPT_E_PROTOCOL
+        );
+        assert_eq!(
+            code(classify(
+                200,
+                b"{\"code\":200,\"x\":\"\0\"}",
+                None,
+                Kind::Envelope
+            )),
+            FASTGPT_E_PROTOCOL
+        );
         // A 3xx names its Location.
         let e = classify(302, b"", Some("http://x/y"), Kind::Envelope).unwrap_err();
         assert_eq!(e.status, FASTGPT_E_HTTP);
@@ -208,14 +288,32 @@ mod tests {
         let e = classify(200, br#"{"error":"boom"}"#, None, Kind::Completion).unwrap_err();
         assert_eq!((e.status, e.status_text), (FASTGPT_E_API, None));
         // A node failed, but the turn was saved.
-        let ok = br#"{"id":"c","choices":[{"message":{"content":"x"}}],"error":{"message":"node"}}"#;
+        let ok =
+            br#"{"id":"c","choices":[{"message":{"content":"x"}}],"error":{"message":"node"}}"#;
         assert_eq!(code(classify(200, ok, None, Kind::Completion)), FASTGPT_OK);
-        assert_eq!(code(classify(200, br#"{"id":"c"}"#, None, Kind::Completion)), FASTGPT_E_PROTOCOL);
+        assert_eq!(
+            code(classify(200, br#"{"id":"c"}"#, None, Kind::Completion)),
+            FASTGPT_E_PROTOCOL
+        );
         assert_eq!(code(classify(200, b"[]", None, Kind::Generic)), FASTGPT_OK);
         assert_eq!(code(classify(200, b"3", None, Kind::Generic)), FASTGPT_OK);
-        assert_eq!(code(classify(200, b"", None, Kind::Generic)), FASTGPT_E_PROTOCOL);
-        assert_eq!(code(classify(200, b"{}", None, Kind::Stream)), FASTGPT_E_PROTOCOL);
+        assert_eq!(
+            code(classify(200, b"", None, Kind::Generic)),
+            FASTGPT_E_PROTOCOL
+        );
+        assert_eq!(
+            code(classify(200, b"{}", None, Kind::Stream)),
+            FASTGPT_E_PROTOCOL
+        );
         // An envelope 429 at HTTP 200 is an API error.
-        assert_eq!(code(classify(200, br#"{"code":429,"message":"slow"}"#, None, Kind::Completion)), FASTGPT_E_API);
+        assert_eq!(
+            code(classify(
+                200,
+                br#"{"code":429,"message":"slow"}"#,
+                None,
+                Kind::Completion
+            )),
+            FASTGPT_E_API
+        );
     }
 }

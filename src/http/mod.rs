@@ -5,13 +5,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector, SocksConnector};
+use ureq::unversioned::transport::{
+    ConnectProxyConnector, Connector, RustlsConnector, SocksConnector,
+};
 use ureq::Agent;
 
 use crate::error::{sanitize_body, Error};
-use crate::transport::cancel::CancelToken;
 use crate::options::{Options, ProxySetting, TlsRoots};
-use crate::transport::{CallCtx, CancellableResolver, CancellableTcpConnector, PHASE_MARKER_TIMEOUT};
+use crate::transport::cancel::CancelToken;
+use crate::transport::{
+    CallCtx, CancellableResolver, CancellableTcpConnector, PHASE_MARKER_TIMEOUT,
+};
 
 pub mod attempt;
 pub mod classify;
@@ -39,7 +43,6 @@ pub enum Kind {
     Upload,
 }
 
-
 /// One request to send (possibly several times).
 pub struct Request<'a> {
     /// `GET`, `POST`, `PUT` or `DELETE`.
@@ -58,7 +61,12 @@ pub struct Request<'a> {
 
 impl<'a> Request<'a> {
     /// A request to the FastGPT API, with a JSON body when there is one.
-    pub fn api(method: &'static str, path_and_query: String, body: Option<&'a [u8]>, kind: Kind) -> Request<'a> {
+    pub fn api(
+        method: &'static str,
+        path_and_query: String,
+        body: Option<&'a [u8]>,
+        kind: Kind,
+    ) -> Request<'a> {
         Request {
             method,
             path_and_query,
@@ -140,10 +148,12 @@ impl Http {
             b.root_certs(roots).build()
         };
         let proxy = match &opts.proxy {
-            ProxySetting::FromEnv => crate::transport::proxy::from_env(&opts.base_url).and_then(|u| ureq::Proxy::new(&u).ok()),
+            ProxySetting::FromEnv => crate::transport::proxy::from_env(&opts.base_url)
+                .and_then(|u| ureq::Proxy::new(&u).ok()),
             ProxySetting::Disabled => None,
             ProxySetting::Url(u) => Some(
-                ureq::Proxy::new(u).map_err(|e| Error::invalid(format!("proxy is not valid: {e}")))?,
+                ureq::Proxy::new(u)
+                    .map_err(|e| Error::invalid(format!("proxy is not valid: {e}")))?,
             ),
         };
         let mark = Some(PHASE_MARKER_TIMEOUT);
@@ -165,16 +175,19 @@ impl Http {
             .timeout_recv_response(mark)
             .timeout_recv_body(mark)
             .build();
-        let connector = ()
-            .chain(SocksConnector::default())
-            .chain(ConnectProxyConnector::default())
-            .chain(CancellableTcpConnector)
-            .chain(RustlsConnector::default());
+        let connector =
+            ().chain(SocksConnector::default())
+                .chain(ConnectProxyConnector::default())
+                .chain(CancellableTcpConnector)
+                .chain(RustlsConnector::default());
         let agent = Agent::with_parts(config, connector, CancellableResolver::default());
         let secrets = Arc::new(opts.secrets());
-        Ok(Http { agent, opts, secrets })
+        Ok(Http {
+            agent,
+            opts,
+            secrets,
+        })
     }
-
 
     /// The strings that must never appear in an error JSON (see [`Options::secrets`]).
     pub fn secrets(&self) -> &Arc<Vec<String>> {
@@ -184,16 +197,29 @@ impl Http {
     /// Sends `req` (with retries) and returns the body of the success answer, read whole,
     /// or the classified error. `attempts` counts every request sent, across calls that
     /// share it (path fallback).
-    pub fn fetch(&self, req: &Request, cancel: Option<&CancelToken>, attempts: &mut u32) -> Result<String, Error> {
-        self.with_retries(req, cancel, attempts, |url, meta| self.attempt_whole(req, url, cancel, meta))
-            .map(|(text, _)| text)
+    pub fn fetch(
+        &self,
+        req: &Request,
+        cancel: Option<&CancelToken>,
+        attempts: &mut u32,
+    ) -> Result<String, Error> {
+        self.with_retries(req, cancel, attempts, |url, meta| {
+            self.attempt_whole(req, url, cancel, meta)
+        })
+        .map(|(text, _)| text)
     }
 
     /// Sends a streaming `req` (with retries) and returns the event stream of the 2xx
     /// answer, or the classified error.
-    pub fn open_stream(&self, req: &Request, cancel: Option<&CancelToken>, attempts: &mut u32) -> Result<OpenStream, Error> {
-        let (mut stream, meta) =
-            self.with_retries(req, cancel, attempts, |url, meta| self.attempt_stream(req, url, cancel, meta))?;
+    pub fn open_stream(
+        &self,
+        req: &Request,
+        cancel: Option<&CancelToken>,
+        attempts: &mut u32,
+    ) -> Result<OpenStream, Error> {
+        let (mut stream, meta) = self.with_retries(req, cancel, attempts, |url, meta| {
+            self.attempt_stream(req, url, cancel, meta)
+        })?;
         stream.meta = meta;
         Ok(stream)
     }

@@ -26,7 +26,11 @@ impl Http {
             Kind::Upload => req.path_and_query.clone(),
             _ => format!("{}{}", self.opts.base_url, req.path_and_query),
         };
-        let mut meta = Meta { method: Some(req.method), url: Some(url.clone()), ..Meta::default() };
+        let mut meta = Meta {
+            method: Some(req.method),
+            url: Some(url.clone()),
+            ..Meta::default()
+        };
         let mut retry = 0u32;
         loop {
             meta.attempts = *attempts;
@@ -37,7 +41,11 @@ impl Http {
             meta.attempts = *attempts;
             let (error, retryable, retry_after) = match attempt(&url, &mut meta) {
                 Ok(v) => return Ok((v, meta)),
-                Err(Failure::Answer { status, body, error }) => {
+                Err(Failure::Answer {
+                    status,
+                    body,
+                    error,
+                }) => {
                     let shape = BodyShape::of(&body);
                     let retryable = status == 429
                         || shape.envelope_is_429()
@@ -46,7 +54,10 @@ impl Http {
                     let e = self.finish(error, &meta, Some(&body));
                     (e, retryable, meta.retry_after_ms)
                 }
-                Err(Failure::Exchange { error, connect_failure }) => {
+                Err(Failure::Exchange {
+                    error,
+                    connect_failure,
+                }) => {
                     // §7: a connect failure or connect timeout (nothing was sent) for every
                     // call; a transport error after the request was written only where a
                     // repeat cannot redo work. Never a cancellation, another timeout, or an
@@ -64,7 +75,9 @@ impl Http {
                 return Err(error);
             }
             let wait = match retry_after {
-                Some(ms) if Duration::from_millis(ms) > self.opts.max_retry_after => return Err(error),
+                Some(ms) if Duration::from_millis(ms) > self.opts.max_retry_after => {
+                    return Err(error)
+                }
                 Some(ms) => Duration::from_millis(ms),
                 None => backoff(self.opts.retry_delay, retry),
             };
@@ -85,7 +98,9 @@ impl Http {
 fn backoff(base: Duration, retry: u32) -> Duration {
     let step = base.saturating_mul(1u32 << retry.min(20));
     let half = step / 2;
-    half + Duration::from_nanos(crate::util::random::below(half.as_nanos().min(u64::MAX as u128) as u64 + 1))
+    half + Duration::from_nanos(crate::util::random::below(
+        half.as_nanos().min(u64::MAX as u128) as u64 + 1,
+    ))
 }
 
 /// Sleeps in slices, returning false as soon as the token is cancelled.

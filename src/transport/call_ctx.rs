@@ -209,7 +209,11 @@ pub(crate) fn phase_of(t: &NextTimeout) -> Phase {
 }
 
 /// Waits for `rx` in slices, checking the current context; used for helper-thread work.
-pub(crate) fn wait_for<T>(rx: &mpsc::Receiver<T>, ctx: Option<&CallCtx>, phase: Phase) -> Result<T, io::Error> {
+pub(crate) fn wait_for<T>(
+    rx: &mpsc::Receiver<T>,
+    ctx: Option<&CallCtx>,
+    phase: Phase,
+) -> Result<T, io::Error> {
     loop {
         let slice = match ctx {
             Some(c) => c.check(phase)?,

@@ -27,7 +27,9 @@ impl Resolver for CancellableResolver {
         _config: &ureq::config::Config,
         _timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        let host = uri.host().ok_or_else(|| ureq::Error::BadUri(format!("no host in {uri}")))?;
+        let host = uri
+            .host()
+            .ok_or_else(|| ureq::Error::BadUri(format!("no host in {uri}")))?;
         let port = uri.port_u16().unwrap_or(match uri.scheme_str() {
             Some("https") => 443,
             _ => 80,
@@ -43,10 +45,17 @@ impl Resolver for CancellableResolver {
         if key.0 == "invalid" || key.0.ends_with(".invalid") {
             return Err(ureq::Error::Io(io::Error::new(
                 io::ErrorKind::NotFound,
-                format!("could not resolve host {host}: the .invalid domain never resolves (RFC 6761)"),
+                format!(
+                    "could not resolve host {host}: the .invalid domain never resolves (RFC 6761)"
+                ),
             )));
         }
-        if let Some((at, addrs)) = self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        if let Some((at, addrs)) = self
+            .cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
             if at.elapsed() < DNS_CACHE_TTL {
                 return Ok(addrs.clone());
             }
@@ -56,7 +65,11 @@ impl Resolver for CancellableResolver {
         std::thread::Builder::new()
             .name("fastgpt-dns".into())
             .spawn(move || {
-                let _ = tx.send((target.as_str(), port).to_socket_addrs().map(|a| a.collect::<Vec<_>>()));
+                let _ = tx.send(
+                    (target.as_str(), port)
+                        .to_socket_addrs()
+                        .map(|a| a.collect::<Vec<_>>()),
+                );
             })
             .map_err(ureq::Error::Io)?;
         let ctx = current();

@@ -33,7 +33,10 @@ impl<In: Transport> Connector<In> for CancellableTcpConnector {
         }
         let addrs: Vec<SocketAddr> = details.addrs.iter().copied().collect();
         let ctx = current();
-        let deadline = ctx.as_ref().map(|c| c.connect_deadline.min(c.request_deadline.unwrap_or(c.connect_deadline)));
+        let deadline = ctx.as_ref().map(|c| {
+            c.connect_deadline
+                .min(c.request_deadline.unwrap_or(c.connect_deadline))
+        });
         let stream = match &ctx {
             Some(c) if c.cancel.is_some() => {
                 let (tx, rx) = mpsc::channel();
@@ -63,7 +66,12 @@ impl<In: Transport> Connector<In> for CancellableTcpConnector {
             details.config.input_buffer_size(),
             details.config.output_buffer_size(),
         );
-        Ok(Some(Either::B(CancellableTcpTransport { stream, buffers, read_timeout: None, write_timeout: None })))
+        Ok(Some(Either::B(CancellableTcpTransport {
+            stream,
+            buffers,
+            read_timeout: None,
+            write_timeout: None,
+        })))
     }
 }
 
@@ -99,12 +107,17 @@ pub struct CancellableTcpTransport {
 
 impl std::fmt::Debug for CancellableTcpTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CancellableTcpTransport").field("peer", &self.stream.peer_addr().ok()).finish()
+        f.debug_struct("CancellableTcpTransport")
+            .field("peer", &self.stream.peer_addr().ok())
+            .finish()
     }
 }
 
 fn is_slice_timeout(e: &io::Error) -> bool {
-    matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted)
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+    )
 }
 
 impl Transport for CancellableTcpTransport {
@@ -127,7 +140,13 @@ impl Transport for CancellableTcpTransport {
             }
             let output = &self.buffers.output()[written..amount];
             match self.stream.write(output) {
-                Ok(0) => return Err(io::Error::new(io::ErrorKind::WriteZero, "connection closed while sending").into()),
+                Ok(0) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::WriteZero,
+                        "connection closed while sending",
+                    )
+                    .into())
+                }
                 Ok(n) => written += n,
                 Err(e) if is_slice_timeout(&e) => continue,
                 Err(e) => return Err(e.into()),
@@ -175,7 +194,8 @@ impl Transport for CancellableTcpTransport {
             return false;
         }
         let mut b = [0u8; 1];
-        let open = matches!(self.stream.read(&mut b), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+        let open =
+            matches!(self.stream.read(&mut b), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
         open && self.stream.set_nonblocking(false).is_ok()
     }
 }

@@ -49,4 +49,3 @@ mod tests {
         assert!(parse_ca_certs("not pem").is_err());
     }
 }
-
