@@ -31,8 +31,12 @@ pub use options::Options;
 pub use stream::{EventView, StreamSession};
 pub use transport::cancel::CancelToken;
 
-// The paths the FFI layer names (`crate::client::Client`, `crate::cancel::CancelToken`).
+// The module paths an earlier FFI layer named (`crate::client::Client`,
+// `crate::cancel::CancelToken`); unused once the FFI names only root re-exports, then
+// these two lines can go.
+#[allow(unused_imports)]
 pub(crate) use api as client;
+#[allow(unused_imports)]
 pub(crate) use transport::cancel;
 
 /// Handles cross threads: a client is shared by many threads, and a stream or token may be
