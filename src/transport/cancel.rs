@@ -30,6 +30,7 @@ impl Default for CancelToken {
 }
 
 impl CancelToken {
+    /// A token that is not cancelled.
     pub fn new() -> CancelToken {
         Lazy::force(&EPOCH);
         CancelToken(Arc::new(Inner {
@@ -50,7 +51,10 @@ impl CancelToken {
             return;
         }
         let at = Instant::now() + Duration::from_millis(ms as u64);
-        let nanos = at.saturating_duration_since(*EPOCH).as_nanos().min(NO_DEADLINE as u128 - 1) as u64;
+        let nanos = at
+            .saturating_duration_since(*EPOCH)
+            .as_nanos()
+            .min(NO_DEADLINE as u128 - 1) as u64;
         self.0.deadline.fetch_min(nanos, Ordering::SeqCst);
     }
 

@@ -26,6 +26,7 @@ pub struct Malformed(pub String);
 pub struct CBuf(Vec<u8>);
 
 impl CBuf {
+    /// Replaces the contents with `s` (which holds no NUL).
     pub fn set_str(&mut self, s: &str) {
         debug_assert!(!s.contains('\0'));
         self.0.clear();
@@ -41,6 +42,7 @@ impl CBuf {
         self.0.push(0);
     }
 
+    /// The text, without the trailing NUL.
     pub fn as_str(&self) -> &str {
         match self.0.split_last() {
             // SAFETY: by the invariant, everything before the final NUL is valid UTF-8.
@@ -49,6 +51,7 @@ impl CBuf {
         }
     }
 
+    /// The text as a C string (valid until the buffer changes).
     pub fn as_cstr(&self) -> &CStr {
         if self.0.is_empty() {
             return c"";
@@ -63,10 +66,12 @@ impl CBuf {
 pub struct Event<'a> {
     /// The `event:` field, `None` when the event had none.
     pub name: Option<&'a CBuf>,
+    /// The `data:` lines, joined with `\n`.
     pub data: &'a CBuf,
 }
 
 #[derive(Debug)]
+/// Decodes an event stream pushed in arbitrary chunks, one event at a time.
 pub struct Decoder {
     /// Bytes received and not yet consumed: `buf[pos..]`.
     buf: Vec<u8>,
@@ -90,6 +95,7 @@ pub struct Decoder {
 }
 
 impl Decoder {
+    /// A decoder that rejects any event larger than `max_event_bytes`.
     pub fn new(max_event_bytes: usize) -> Decoder {
         Decoder {
             buf: Vec::new(),
@@ -176,7 +182,10 @@ impl Decoder {
     }
 
     fn too_big(&self) -> Malformed {
-        Malformed(format!("an SSE event is larger than max_event_bytes ({} bytes)", self.max_event_bytes))
+        Malformed(format!(
+            "an SSE event is larger than max_event_bytes ({} bytes)",
+            self.max_event_bytes
+        ))
     }
 
     fn field(&mut self, start: usize, end: usize) -> Result<(), Malformed> {
@@ -239,13 +248,19 @@ mod tests {
     use super::*;
 
     /// Decodes `input` fed in the given chunks; events as (name, data).
-    pub fn decode_chunks(chunks: &[&[u8]], max: usize) -> Result<Vec<(Option<String>, String)>, Malformed> {
+    pub fn decode_chunks(
+        chunks: &[&[u8]],
+        max: usize,
+    ) -> Result<Vec<(Option<String>, String)>, Malformed> {
         let mut d = Decoder::new(max);
         let mut out = Vec::new();
         for c in chunks {
             d.push(c);
             while let Some(e) = d.next_event()? {
-                out.push((e.name.map(|n| n.as_str().to_string()), e.data.as_str().to_string()));
+                out.push((
+                    e.name.map(|n| n.as_str().to_string()),
+                    e.data.as_str().to_string(),
+                ));
             }
         }
         Ok(out)
@@ -274,22 +289,36 @@ mod tests {
         let mixed = b"event: a\r\ndata: 1\r\n\ndata: 2\r\r\n";
         let want = vec![ev(Some("a"), "1"), ev(None, "2")];
         for input in [&lf[..], &crlf[..], &cr[..], &mixed[..]] {
-            assert_eq!(every_split(input, 1 << 20), want, "{:?}", String::from_utf8_lossy(input));
+            assert_eq!(
+                every_split(input, 1 << 20),
+                want,
+                "{:?}",
+                String::from_utf8_lossy(input)
+            );
         }
     }
 
     #[test]
     fn fields_comments_and_multiline_data() {
         let input = b": ping\nid: 7\nretry: 1000\ndata:no-space\ndata: two\nfoo: bar\nevent:x\n\n\n\nevent: nodata\n\n";
-        assert_eq!(every_split(input, 1 << 20), vec![ev(Some("x"), "no-space\ntwo")]);
+        assert_eq!(
+            every_split(input, 1 << 20),
+            vec![ev(Some("x"), "no-space\ntwo")]
+        );
         // A data line with only the field name, and a value keeping its second space.
-        assert_eq!(every_split(b"data\ndata:  x\n\n", 100), vec![ev(None, "\n x")]);
+        assert_eq!(
+            every_split(b"data\ndata:  x\n\n", 100),
+            vec![ev(None, "\n x")]
+        );
     }
 
     #[test]
     fn utf8_split_anywhere_and_invalid_rejected() {
         let input = "data: {\"c\":\"中文🙂\"}\n\n".as_bytes();
-        assert_eq!(every_split(input, 100), vec![ev(None, "{\"c\":\"中文🙂\"}")]);
+        assert_eq!(
+            every_split(input, 100),
+            vec![ev(None, "{\"c\":\"中文🙂\"}")]
+        );
         assert!(decode_chunks(&[b"data: \xff\n\n"], 100).is_err());
         assert!(decode_chunks(&[b"data: a\0b\n\n"], 100).is_err());
         assert!(decode_chunks(&[b": \xff comment\n\n"], 100).is_err());
@@ -298,7 +327,12 @@ mod tests {
     #[test]
     fn size_limit_counts_the_event_and_catches_endless_lines() {
         let big = format!("data: {}\n\n", "x".repeat(2 << 20));
-        assert_eq!(decode_chunks(&[big.as_bytes()], 4 << 20).unwrap()[0].1.len(), 2 << 20);
+        assert_eq!(
+            decode_chunks(&[big.as_bytes()], 4 << 20).unwrap()[0]
+                .1
+                .len(),
+            2 << 20
+        );
         assert!(decode_chunks(&[big.as_bytes()], 1 << 20).is_err());
         let mut d = Decoder::new(1000);
         d.push(&[b'x'; 600]);

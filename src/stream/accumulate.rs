@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 pub struct AnswerChunk<'a> {
     /// `choices[0].delta.content` when it is a string.
     pub content: Option<Cow<'a, str>>,
+    /// `choices[0].delta.reasoning_content` when it is a string.
     pub reasoning: Option<Cow<'a, str>>,
     /// `choices[0].finish_reason` when it is not null (a non-string is kept as its JSON).
     pub finish_reason: Option<Cow<'a, str>>,
@@ -48,11 +49,17 @@ const CHUNK_SUFFIX: &str = r#""},"index":0,"finish_reason":null}]}"#;
 /// Anything else (other servers, escapes, stop chunks) goes to the full parser. This skips
 /// a general JSON parse for nearly every event of a real stream.
 fn parse_plain_text_chunk(payload: &str) -> Option<AnswerChunk<'_>> {
-    let content = payload.strip_prefix(CHUNK_PREFIX)?.strip_suffix(CHUNK_SUFFIX)?;
+    let content = payload
+        .strip_prefix(CHUNK_PREFIX)?
+        .strip_suffix(CHUNK_SUFFIX)?;
     if content.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
         return None;
     }
-    Some(AnswerChunk { content: Some(Cow::Borrowed(content)), reasoning: None, finish_reason: None })
+    Some(AnswerChunk {
+        content: Some(Cow::Borrowed(content)),
+        reasoning: None,
+        finish_reason: None,
+    })
 }
 
 /// Parses an answer chunk; `None` when the payload is not a JSON object.
@@ -75,18 +82,25 @@ pub fn parse_answer_chunk(payload: &str) -> Option<AnswerChunk<'_>> {
         });
     }
     // Members of unexpected types: read what can be read from a full parse.
-    let Ok(Value::Object(o)) = serde_json::from_str::<Value>(payload) else { return None };
-    let choice = o.get("choices").and_then(Value::as_array).and_then(|a| a.first());
+    let Ok(Value::Object(o)) = serde_json::from_str::<Value>(payload) else {
+        return None;
+    };
+    let choice = o
+        .get("choices")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first());
     let delta = choice.and_then(|c| c.get("delta"));
     let string = |v: Option<&Value>| v.and_then(Value::as_str).map(|s| Cow::Owned(s.to_string()));
     Some(AnswerChunk {
         content: string(delta.and_then(|d| d.get("content"))),
         reasoning: string(delta.and_then(|d| d.get("reasoning_content"))),
-        finish_reason: choice.and_then(|c| c.get("finish_reason")).and_then(|f| match f {
-            Value::Null => None,
-            Value::String(s) => Some(Cow::Owned(s.clone())),
-            other => Some(Cow::Owned(other.to_string())),
-        }),
+        finish_reason: choice
+            .and_then(|c| c.get("finish_reason"))
+            .and_then(|f| match f {
+                Value::Null => None,
+                Value::String(s) => Some(Cow::Owned(s.clone())),
+                other => Some(Cow::Owned(other.to_string())),
+            }),
     })
 }
 
@@ -120,7 +134,12 @@ struct InteractiveFrame {
 }
 
 impl Accumulator {
-    pub fn new(chat_id: Option<String>, response_chat_item_id: String, max_bytes: usize) -> Accumulator {
+    /// An empty accumulator; `max_bytes` bounds what it keeps.
+    pub fn new(
+        chat_id: Option<String>,
+        response_chat_item_id: String,
+        max_bytes: usize,
+    ) -> Accumulator {
         Accumulator {
             answer: String::new(),
             reasoning: String::new(),
@@ -145,6 +164,7 @@ impl Accumulator {
         self.done || self.finish_reason.is_some()
     }
 
+    /// Events delivered so far.
     pub fn event_count(&self) -> u64 {
         self.event_count
     }
@@ -171,12 +191,15 @@ impl Accumulator {
         self.event_count += 1;
     }
 
+    /// Records `[DONE]`.
     pub fn add_done(&mut self) {
         self.done = true;
     }
 
+    /// Adds an answer chunk's text, reasoning and finish reason.
     pub fn add_answer(&mut self, chunk: &AnswerChunk) -> Result<(), TooBig> {
-        let adding = chunk.content.as_ref().map_or(0, |c| c.len()) + chunk.reasoning.as_ref().map_or(0, |c| c.len());
+        let adding = chunk.content.as_ref().map_or(0, |c| c.len())
+            + chunk.reasoning.as_ref().map_or(0, |c| c.len());
         self.check(adding)?;
         if let Some(c) = &chunk.content {
             self.answer.push_str(c);
@@ -194,7 +217,10 @@ impl Accumulator {
     pub fn add_event(&mut self, name: &str, data: &str) -> Result<(), TooBig> {
         match name {
             "interactive" => {
-                if let Ok(InteractiveFrame { interactive: Some(i) }) = serde_json::from_str(data) {
+                if let Ok(InteractiveFrame {
+                    interactive: Some(i),
+                }) = serde_json::from_str(data)
+                {
                     self.check(i.get().len())?;
                     self.interactive = Some(i);
                 }
@@ -236,7 +262,10 @@ impl Accumulator {
     fn merge_tool(&mut self, is_params: bool, tool: Map<String, Value>) {
         let id = tool.get("id").and_then(Value::as_str).map(str::to_string);
         let index = match &id {
-            Some(id) => self.tools.iter().position(|t| t.get("id").and_then(Value::as_str) == Some(id)),
+            Some(id) => self
+                .tools
+                .iter()
+                .position(|t| t.get("id").and_then(Value::as_str) == Some(id)),
             None => self.tools.len().checked_sub(1),
         };
         let index = match index {
@@ -322,9 +351,15 @@ enum Flow<'a> {
 /// `{"0":a,"1":b}` becomes `[a,b]`; anything else is kept.
 fn numbered_object_to_array(v: Value) -> Value {
     match v {
-        Value::Object(o) if !o.is_empty() && (0..o.len()).all(|i| o.contains_key(&i.to_string())) => {
+        Value::Object(o)
+            if !o.is_empty() && (0..o.len()).all(|i| o.contains_key(&i.to_string())) =>
+        {
             let mut o = o;
-            Value::Array((0..o.len()).map(|i| o.remove(&i.to_string()).unwrap_or(Value::Null)).collect())
+            Value::Array(
+                (0..o.len())
+                    .map(|i| o.remove(&i.to_string()).unwrap_or(Value::Null))
+                    .collect(),
+            )
         }
         other => other,
     }
@@ -344,18 +379,34 @@ mod tests {
         let c = parse_answer_chunk(r#"{"choices":[{"delta":{"role":"assistant","content":"你好"},"index":0,"finish_reason":null}]}"#).unwrap();
         assert_eq!(c.content.as_deref(), Some("你好"));
         assert_eq!(c.finish_reason, None);
-        let stop = parse_answer_chunk(r#"{"choices":[{"delta":{},"index":0,"finish_reason":"stop"}]}"#).unwrap();
-        assert_eq!((stop.content, stop.finish_reason.as_deref()), (None, Some("stop")));
-        let r = parse_answer_chunk(r#"{"choices":[{"delta":{"role":"assistant","reasoning_content":"think"}}]}"#).unwrap();
+        let stop =
+            parse_answer_chunk(r#"{"choices":[{"delta":{},"index":0,"finish_reason":"stop"}]}"#)
+                .unwrap();
+        assert_eq!(
+            (stop.content, stop.finish_reason.as_deref()),
+            (None, Some("stop"))
+        );
+        let r = parse_answer_chunk(
+            r#"{"choices":[{"delta":{"role":"assistant","reasoning_content":"think"}}]}"#,
+        )
+        .unwrap();
         assert_eq!((r.content, r.reasoning.as_deref()), (None, Some("think")));
-        let odd = parse_answer_chunk(r#"{"choices":[{"delta":{"content":5},"finish_reason":1}]}"#).unwrap();
-        assert_eq!((odd.content, odd.finish_reason.as_deref()), (None, Some("1")));
-        assert_eq!(parse_answer_chunk(r#"{"choices":"x"}"#), Some(AnswerChunk::default()));
+        let odd = parse_answer_chunk(r#"{"choices":[{"delta":{"content":5},"finish_reason":1}]}"#)
+            .unwrap();
+        assert_eq!(
+            (odd.content, odd.finish_reason.as_deref()),
+            (None, Some("1"))
+        );
+        assert_eq!(
+            parse_answer_chunk(r#"{"choices":"x"}"#),
+            Some(AnswerChunk::default())
+        );
         assert_eq!(parse_answer_chunk(r#"{}"#), Some(AnswerChunk::default()));
         assert!(parse_answer_chunk("[1]").is_none());
         assert!(parse_answer_chunk("\"x\"").is_none());
         assert!(parse_answer_chunk("{bad").is_none());
-        let esc = parse_answer_chunk(r#"{"choices":[{"delta":{"content":"a\nb\u0000"}}]}"#).unwrap();
+        let esc =
+            parse_answer_chunk(r#"{"choices":[{"delta":{"content":"a\nb\u0000"}}]}"#).unwrap();
         assert_eq!(esc.content.as_deref(), Some("a\nb\0"));
     }
 
@@ -366,13 +417,32 @@ mod tests {
             let v: Value = serde_json::from_str(p).ok()?;
             let c = &v["choices"][0];
             let s = |x: &Value| x.as_str().map(str::to_string);
-            Some((s(&c["delta"]["content"]), s(&c["delta"]["reasoning_content"]), s(&c["finish_reason"])))
+            Some((
+                s(&c["delta"]["content"]),
+                s(&c["delta"]["reasoning_content"]),
+                s(&c["finish_reason"]),
+            ))
         };
-        for content in ["", "FastGPT", " 😀 中文", r"tab\there", r#"quote\"x"#, r"back\\slash", r"\u0000", r"a\nb", "\u{7f}", "raw\u{1}control"] {
+        for content in [
+            "",
+            "FastGPT",
+            " 😀 中文",
+            r"tab\there",
+            r#"quote\"x"#,
+            r"back\\slash",
+            r"\u0000",
+            r"a\nb",
+            "\u{7f}",
+            "raw\u{1}control",
+        ] {
             let payload = format!("{CHUNK_PREFIX}{}{CHUNK_SUFFIX}", content);
             let fast = parse_plain_text_chunk(&payload);
             let got = parse_answer_chunk(&payload).map(|c| {
-                (c.content.map(|x| x.into_owned()), c.reasoning.map(|x| x.into_owned()), c.finish_reason.map(|x| x.into_owned()))
+                (
+                    c.content.map(|x| x.into_owned()),
+                    c.reasoning.map(|x| x.into_owned()),
+                    c.finish_reason.map(|x| x.into_owned()),
+                )
             });
             assert_eq!(got, full(&payload), "{payload}");
             // Escapes, quotes and control characters are never taken by the shortcut.
@@ -390,11 +460,22 @@ mod tests {
     #[test]
     fn tools_merge_by_id() {
         let mut a = acc();
-        a.add_event("toolCall", r#"{"tool":{"id":"t1","toolName":"Search","params":"","response":""}}"#).unwrap();
-        a.add_event("toolParams", r#"{"tool":{"id":"t1","params":"{\"q\":"}}"#).unwrap();
-        a.add_event("toolParams", r#"{"tool":{"params":"1}"}}"#).unwrap();
-        a.add_event("toolCall", r#"{"tool":{"id":"t2","toolName":"Calc"}}"#).unwrap();
-        a.add_event("toolResponse", r#"{"tool":{"id":"t1","response":"found","toolName":""}}"#).unwrap();
+        a.add_event(
+            "toolCall",
+            r#"{"tool":{"id":"t1","toolName":"Search","params":"","response":""}}"#,
+        )
+        .unwrap();
+        a.add_event("toolParams", r#"{"tool":{"id":"t1","params":"{\"q\":"}}"#)
+            .unwrap();
+        a.add_event("toolParams", r#"{"tool":{"params":"1}"}}"#)
+            .unwrap();
+        a.add_event("toolCall", r#"{"tool":{"id":"t2","toolName":"Calc"}}"#)
+            .unwrap();
+        a.add_event(
+            "toolResponse",
+            r#"{"tool":{"id":"t1","response":"found","toolName":""}}"#,
+        )
+        .unwrap();
         let v = a.to_value();
         assert_eq!(v["tool_calls"][0]["params"], "{\"q\":1}");
         assert_eq!(v["tool_calls"][0]["response"], "found");
@@ -406,10 +487,12 @@ mod tests {
     #[test]
     fn flow_responses_variables_interactive() {
         let mut a = acc();
-        a.add_event("flowResponses", r#"{"0":{"n":1},"1":{"n":2}}"#).unwrap();
+        a.add_event("flowResponses", r#"{"0":{"n":1},"1":{"n":2}}"#)
+            .unwrap();
         a.add_event("updateVariables", r#"{"k":"v"}"#).unwrap();
         a.add_event("updateVariables", r#"{"k":"w"}"#).unwrap();
-        a.add_event("interactive", r#"{"interactive":{"type":"userSelect"}}"#).unwrap();
+        a.add_event("interactive", r#"{"interactive":{"type":"userSelect"}}"#)
+            .unwrap();
         a.add_event("interactive", "not json").unwrap();
         let v = a.to_value();
         assert_eq!(v["flow_responses"], json!([{"n":1},{"n":2}]));
@@ -426,7 +509,10 @@ mod tests {
     #[test]
     fn size_limit() {
         let mut a = Accumulator::new(None, "r".into(), 10);
-        let c = AnswerChunk { content: Some("12345".into()), ..Default::default() };
+        let c = AnswerChunk {
+            content: Some("12345".into()),
+            ..Default::default()
+        };
         a.add_answer(&c).unwrap();
         a.add_answer(&c).unwrap();
         assert!(a.add_answer(&c).is_err());

@@ -32,7 +32,9 @@ pub fn below(n: u64) -> u64 {
 /// `len` random characters from `[A-Za-z0-9]` (FastGPT's nanoid alphabet for chat item ids).
 pub fn alphanumeric_id(len: usize) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    (0..len).map(|_| ALPHABET[below(ALPHABET.len() as u64) as usize] as char).collect()
+    (0..len)
+        .map(|_| ALPHABET[below(ALPHABET.len() as u64) as usize] as char)
+        .collect()
 }
 
 #[cfg(test)]

@@ -7,22 +7,25 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::accumulate::{parse_answer_chunk, Accumulator};
-use crate::cancel::CancelToken;
 use crate::error::{sanitize_body, Error};
 use crate::http::{cancelled_error, interrupted_error, Meta, OpenStream};
-use crate::sse::{CBuf, Decoder};
 use crate::status::*;
+use crate::stream::accumulate::{parse_answer_chunk, Accumulator};
+use crate::stream::sse::{CBuf, Decoder};
+use crate::transport::cancel::CancelToken;
 
 /// One delivered event, borrowed from the session until its next call.
 pub struct EventView<'a> {
+    /// The event name: `answer` when the stream gave none, `done` for `[DONE]`.
     pub name: &'a CBuf,
+    /// The event's data, as received.
     pub data: &'a CBuf,
     /// Set for `answer`/`fastAnswer` events only.
     pub text: Option<&'a CBuf>,
 }
 
 impl EventView<'_> {
+    /// An `error` event (delivered, then the stream ends with an error).
     pub fn is_error(&self) -> bool {
         self.name.as_str() == "error"
     }
@@ -31,6 +34,8 @@ impl EventView<'_> {
 /// Where a session's bytes come from: the response body, or any reader in tests and fuzzing.
 pub type BodySource = Box<dyn Read + Send>;
 
+/// One streaming completion being read: decoded, accumulated, and bounded by the call's
+/// token and idle timeout. The callback and pull forms of the C API both read through it.
 pub struct StreamSession {
     reader: Option<BodySource>,
     ctx: Arc<crate::transport::CallCtx>,
@@ -56,6 +61,7 @@ struct ErrorFrame {
 }
 
 impl StreamSession {
+    /// A session over a 2xx event stream opened by the HTTP layer.
     pub fn new(
         open: OpenStream,
         cancel: Option<CancelToken>,
@@ -63,7 +69,8 @@ impl StreamSession {
         max_event_bytes: usize,
         secrets: Arc<Vec<String>>,
     ) -> StreamSession {
-        let mut s = StreamSession::from_reader(Box::new(open.reader), acc, max_event_bytes, secrets);
+        let mut s =
+            StreamSession::from_reader(Box::new(open.reader), acc, max_event_bytes, secrets);
         s.decoder.push(&open.peeked);
         s.ctx = open.ctx;
         s.cancel = cancel;
@@ -72,10 +79,20 @@ impl StreamSession {
     }
 
     /// A session over any byte source, with no deadlines and no cancel token (tests, fuzzing).
-    pub fn from_reader(reader: BodySource, acc: Accumulator, max_event_bytes: usize, secrets: Arc<Vec<String>>) -> StreamSession {
+    pub fn from_reader(
+        reader: BodySource,
+        acc: Accumulator,
+        max_event_bytes: usize,
+        secrets: Arc<Vec<String>>,
+    ) -> StreamSession {
         StreamSession {
             reader: Some(reader),
-            ctx: crate::transport::CallCtx::new(None, std::time::Duration::from_secs(3600), None, None),
+            ctx: crate::transport::CallCtx::new(
+                None,
+                std::time::Duration::from_secs(3600),
+                None,
+                None,
+            ),
             cancel: None,
             meta: Meta::default(),
             secrets,
@@ -165,7 +182,11 @@ impl StreamSession {
                 Err(m) => return self.fail_unless_finished(Error::new(FASTGPT_E_PROTOCOL, m.0)),
                 Ok(Some(ev)) => {
                     let name = ev.name.map_or("answer", |n| n.as_str());
-                    self.name.set_str(if ev.data.as_str() == "[DONE]" { "done" } else { name });
+                    self.name.set_str(if ev.data.as_str() == "[DONE]" {
+                        "done"
+                    } else {
+                        name
+                    });
                 }
                 Ok(None) => {
                     if !self.read_more()? {
@@ -180,7 +201,9 @@ impl StreamSession {
 
     /// Reads more bytes; false at a clean end.
     fn read_more(&mut self) -> Result<bool, Error> {
-        let Some(reader) = self.reader.as_mut() else { return Ok(false) };
+        let Some(reader) = self.reader.as_mut() else {
+            return Ok(false);
+        };
         let guard = self.ctx.install();
         self.ctx.resume_reading();
         let r = reader.read(&mut self.read_buf);
@@ -243,8 +266,16 @@ impl StreamSession {
                 let mut e = Error::new(FASTGPT_E_API, "the server sent an error event");
                 if let Ok(f) = serde_json::from_str::<ErrorFrame>(data) {
                     e.api_code = f.code.filter(|c| c.is_number());
-                    e.status_text = f.status_text.and_then(|s| s.as_str().map(str::to_string)).filter(|s| !s.is_empty());
-                    if let Some(m) = f.message.as_ref().and_then(Value::as_str).filter(|m| !m.is_empty()) {
+                    e.status_text = f
+                        .status_text
+                        .and_then(|s| s.as_str().map(str::to_string))
+                        .filter(|s| !s.is_empty());
+                    if let Some(m) = f
+                        .message
+                        .as_ref()
+                        .and_then(Value::as_str)
+                        .filter(|m| !m.is_empty())
+                    {
                         e.message = m.to_string();
                     }
                 }
@@ -268,7 +299,10 @@ impl StreamSession {
 }
 
 fn too_big() -> Error {
-    Error::new(FASTGPT_E_PROTOCOL, "the stream's result is larger than max_response_bytes")
+    Error::new(
+        FASTGPT_E_PROTOCOL,
+        "the stream's result is larger than max_response_bytes",
+    )
 }
 
 #[cfg(test)]
@@ -294,7 +328,10 @@ mod tests {
                     Ok(0)
                 };
             }
-            let n = self.sizes[self.turn % self.sizes.len()].max(1).min(buf.len()).min(self.data.len() - self.pos);
+            let n = self.sizes[self.turn % self.sizes.len()]
+                .max(1)
+                .min(buf.len())
+                .min(self.data.len() - self.pos);
             self.turn += 1;
             buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
             self.pos += n;
@@ -305,13 +342,28 @@ mod tests {
     type Events = Vec<(String, String, Option<String>)>;
 
     fn run(input: &str, sizes: &[usize], reset: bool) -> (Events, Result<Value, Error>) {
-        let reader = Chunked { data: input.as_bytes().to_vec(), pos: 0, sizes: sizes.to_vec(), turn: 0, reset_at_end: reset };
+        let reader = Chunked {
+            data: input.as_bytes().to_vec(),
+            pos: 0,
+            sizes: sizes.to_vec(),
+            turn: 0,
+            reset_at_end: reset,
+        };
         let acc = Accumulator::new(Some("chat".into()), "rid".into(), 1 << 20);
-        let mut s = StreamSession::from_reader(Box::new(reader), acc, 1 << 16, Arc::new(vec!["secret".into()]));
+        let mut s = StreamSession::from_reader(
+            Box::new(reader),
+            acc,
+            1 << 16,
+            Arc::new(vec!["secret".into()]),
+        );
         let mut events = Vec::new();
         loop {
             match s.next_event() {
-                Ok(Some(e)) => events.push((e.name.as_str().into(), e.data.as_str().into(), e.text.map(|t| t.as_str().into()))),
+                Ok(Some(e)) => events.push((
+                    e.name.as_str().into(),
+                    e.data.as_str().into(),
+                    e.text.map(|t| t.as_str().into()),
+                )),
                 Ok(None) => return (events, Ok(s.result())),
                 Err(e) => {
                     // The end is sticky.
@@ -332,7 +384,16 @@ event: flowResponses\ndata: [{\"nodeId\":\"n\"}]\n\n";
     fn detail_stream_in_any_chunking() {
         let (whole, r) = run(DETAIL, &[usize::MAX], false);
         let names: Vec<&str> = whole.iter().map(|e| e.0.as_str()).collect();
-        assert_eq!(names, ["flowNodeStatus", "answer", "answer", "done", "flowResponses"]);
+        assert_eq!(
+            names,
+            [
+                "flowNodeStatus",
+                "answer",
+                "answer",
+                "done",
+                "flowResponses"
+            ]
+        );
         assert_eq!(whole[1].2.as_deref(), Some("你好"));
         assert_eq!(whole[2].2.as_deref(), Some(""));
         assert_eq!(whole[3], ("done".into(), "[DONE]".into(), None));
@@ -359,7 +420,10 @@ event: flowResponses\ndata: [{\"nodeId\":\"n\"}]\n\n";
         assert_eq!(e.status, FASTGPT_E_STREAM_INCOMPLETE);
         assert_eq!(e.partial.unwrap()["answer"], "a");
         // A reset before the end, and after it.
-        assert_eq!(run(partial, &[5], true).1.unwrap_err().status, FASTGPT_E_STREAM_INCOMPLETE);
+        assert_eq!(
+            run(partial, &[5], true).1.unwrap_err().status,
+            FASTGPT_E_STREAM_INCOMPLETE
+        );
         let (_, r) = run(DETAIL, &[5], true);
         assert!(r.is_ok());
         // A finish_reason without [DONE] is a finished stream.
@@ -369,7 +433,10 @@ event: flowResponses\ndata: [{\"nodeId\":\"n\"}]\n\n";
         let trailing = format!("{DETAIL}data: \u{1}\n\nnot sse \u{fffd}\n");
         assert!(run(&trailing, &[4], false).1.is_ok());
         let bad = "data: [1,2]\n\ndata: [DONE]\n\n";
-        assert_eq!(run(bad, &[4], false).1.unwrap_err().status, FASTGPT_E_PROTOCOL);
+        assert_eq!(
+            run(bad, &[4], false).1.unwrap_err().status,
+            FASTGPT_E_PROTOCOL
+        );
         let bad_after = format!("{DETAIL}data: [1,2]\n\n");
         assert!(run(&bad_after, &[4], false).1.is_ok());
     }
@@ -384,7 +451,10 @@ event: flowResponses\ndata: [{\"nodeId\":\"n\"}]\n\n";
         assert_eq!(e.status, FASTGPT_E_API);
         assert_eq!(e.api_code, Some(serde_json::json!(510)));
         assert_eq!(e.status_text.as_deref(), Some("insufficientQuota"));
-        assert!(e.body.as_deref().unwrap().contains("***") && !e.body.as_deref().unwrap().contains("secret"));
+        assert!(
+            e.body.as_deref().unwrap().contains("***")
+                && !e.body.as_deref().unwrap().contains("secret")
+        );
         assert_eq!(e.partial.unwrap()["event_count"], 2);
     }
 
@@ -394,7 +464,10 @@ event: flowResponses\ndata: [{\"nodeId\":\"n\"}]\n\n";
         let (_, r) = run(input, &[7], false);
         let e = r.unwrap_err(); // EOF before the end
         let p = e.partial.unwrap();
-        assert_eq!(p["variables"]["big"].to_string(), "123456789012345678901234567890");
+        assert_eq!(
+            p["variables"]["big"].to_string(),
+            "123456789012345678901234567890"
+        );
         assert!(p["variables"]["huge"].is_number(), "{p}"); // 1e400, beyond f64
     }
 

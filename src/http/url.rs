@@ -15,7 +15,9 @@ pub fn normalize_base_url(url: &str) -> Result<String, Error> {
         return Err(bad("must start with http:// or https://"));
     };
     if url.bytes().any(|b| b <= 0x20 || b == 0x7f || b == b'\\') {
-        return Err(bad("must not contain spaces, control characters or backslashes"));
+        return Err(bad(
+            "must not contain spaces, control characters or backslashes",
+        ));
     }
     if url.contains(['?', '#']) {
         return Err(bad("must not contain a query or a fragment"));
@@ -128,8 +130,14 @@ mod tests {
             ("http://localhost:3000/", "http://localhost:3000"),
             ("http://localhost:3000/api", "http://localhost:3000"),
             ("http://localhost:3000/api/", "http://localhost:3000"),
-            ("https://cloud.fastgpt.cn/api/v1", "https://cloud.fastgpt.cn"),
-            ("https://cloud.fastgpt.cn/api/v2/", "https://cloud.fastgpt.cn"),
+            (
+                "https://cloud.fastgpt.cn/api/v1",
+                "https://cloud.fastgpt.cn",
+            ),
+            (
+                "https://cloud.fastgpt.cn/api/v2/",
+                "https://cloud.fastgpt.cn",
+            ),
             ("http://h/base/api", "http://h/base"),
             ("http://[::1]:8080/api/v1", "http://[::1]:8080"),
             ("HTTP://H", "HTTP://H"),
@@ -161,12 +169,37 @@ mod tests {
 
     #[test]
     fn request_paths() {
-        assert_eq!(checked_request_path("/api/core/dataset/list").unwrap(), "/api/core/dataset/list");
-        assert_eq!(checked_request_path("/api/x/中").unwrap(), "/api/x/%E4%B8%AD");
-        assert_eq!(checked_request_path("/api/a%2Fb/%zz").unwrap(), "/api/a%2Fb/%25zz");
-        assert_eq!(checked_request_path("/a\"<>{}").unwrap(), "/a%22%3C%3E%7B%7D");
+        assert_eq!(
+            checked_request_path("/api/core/dataset/list").unwrap(),
+            "/api/core/dataset/list"
+        );
+        assert_eq!(
+            checked_request_path("/api/x/中").unwrap(),
+            "/api/x/%E4%B8%AD"
+        );
+        assert_eq!(
+            checked_request_path("/api/a%2Fb/%zz").unwrap(),
+            "/api/a%2Fb/%25zz"
+        );
+        assert_eq!(
+            checked_request_path("/a\"<>{}").unwrap(),
+            "/a%22%3C%3E%7B%7D"
+        );
         assert_eq!(checked_request_path("/api/%4").unwrap(), "/api/%254");
-        for bad in ["", "api", "//evil.com/x", "/a?b", "/a#b", "/a\\b", "/a b", "/a\tb", "/a/../b", "/.", "/a/./b", "/a/.."] {
+        for bad in [
+            "",
+            "api",
+            "//evil.com/x",
+            "/a?b",
+            "/a#b",
+            "/a\\b",
+            "/a b",
+            "/a\tb",
+            "/a/../b",
+            "/.",
+            "/a/./b",
+            "/a/..",
+        ] {
             assert!(checked_request_path(bad).is_err(), "{bad}");
         }
         assert!(checked_request_path("/a/.../b").is_ok());
