@@ -31,14 +31,6 @@ pub use options::Options;
 pub use stream::{EventView, StreamSession};
 pub use transport::cancel::CancelToken;
 
-// The module paths an earlier FFI layer named (`crate::client::Client`,
-// `crate::cancel::CancelToken`); unused once the FFI names only root re-exports, then
-// these two lines can go.
-#[allow(unused_imports)]
-pub(crate) use api as client;
-#[allow(unused_imports)]
-pub(crate) use transport::cancel;
-
 /// Handles cross threads: a client is shared by many threads, and a stream or token may be
 /// used or freed on another thread than the one that made it.
 #[allow(dead_code)]
