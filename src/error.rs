@@ -122,11 +122,7 @@ impl Error {
     /// Replaces every secret in the strings this error carries with `***` (§1).
     pub fn mask(&mut self, secrets: &[String]) {
         let mask = |s: &mut String| {
-            for secret in secrets.iter().filter(|x| !x.is_empty()) {
-                if s.contains(secret.as_str()) {
-                    *s = s.replace(secret.as_str(), "***");
-                }
-            }
+            *s = mask_secrets(s, secrets);
         };
         mask(&mut self.message);
         if let Some(t) = &mut self.status_text {
@@ -155,14 +151,151 @@ impl std::error::Error for Error {}
 /// every secret is replaced by `***`, and the result is cut to 64 KiB on a character
 /// boundary.
 pub fn sanitize_body(raw: &[u8], secrets: &[String]) -> String {
-    let mut text = String::from_utf8_lossy(raw).into_owned();
-    for s in secrets.iter().filter(|s| !s.is_empty()) {
-        if text.contains(s.as_str()) {
-            text = text.replace(s.as_str(), "***");
-        }
-    }
+    // Only what can end up in the kept 64 KiB is masked: the cut, then a margin for a
+    // secret that straddles it in its longest encoded form (`\\uXXXX`: 6 bytes a byte).
+    let margin = secrets.iter().map(|s| s.len() * 12).max().unwrap_or(0);
+    let raw = &raw[..raw.len().min(MAX_ERROR_BODY + margin)];
+    let mut text = mask_secrets(&String::from_utf8_lossy(raw), secrets);
     truncate_on_char_boundary(&mut text, MAX_ERROR_BODY);
     text
+}
+
+/// Replaces every occurrence of each secret in `text` with `***`: in the raw form and in
+/// every form a JSON or form encoder may have given it (§1): JSON escapes (`\"`, `\\`,
+/// `\/`, `\b`, `\f`, `\n`, `\r`, `\t`, `\uXXXX` in either case, surrogate pairs included),
+/// percent-encoding (`%XX` in either case) and `+` for a space, in any mix, character by
+/// character.
+pub fn mask_secrets(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_string();
+    for s in secrets.iter().filter(|s| !s.is_empty()) {
+        if let Some(masked) = mask_one(&out, s.as_bytes()) {
+            out = masked;
+        }
+    }
+    out
+}
+
+/// `text` with every encoded occurrence of `secret` replaced, or `None` when there is none.
+fn mask_one(text: &str, secret: &[u8]) -> Option<String> {
+    let t = text.as_bytes();
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    let mut seen = std::collections::HashSet::new();
+    while i < t.len() {
+        let c = t[i];
+        let may_start = c == secret[0] || c == b'\\' || c == b'%' || c == b'+';
+        if may_start {
+            seen.clear();
+            if let Some(end) = match_from(t, i, secret, 0, &mut seen) {
+                let o = out.get_or_insert_with(|| Vec::with_capacity(t.len()));
+                o.extend_from_slice(&t[copied..i]);
+                o.extend_from_slice(b"***");
+                copied = end;
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    let mut o = out?;
+    o.extend_from_slice(&t[copied..]);
+    // Cuts fall before and after whole encoded characters of a valid UTF-8 secret, so the
+    // result is valid UTF-8; stay lossless-safe anyway.
+    Some(
+        String::from_utf8(o).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    )
+}
+
+/// Where an encoded `secret[k..]` that starts at `t[j]` ends, if it does. `seen` holds
+/// the `(j, k)` states already tried (a secret of backslashes has many parses).
+fn match_from(
+    t: &[u8],
+    j: usize,
+    secret: &[u8],
+    k: usize,
+    seen: &mut std::collections::HashSet<(usize, usize)>,
+) -> Option<usize> {
+    if k == secret.len() {
+        return Some(j);
+    }
+    if j >= t.len() || !seen.insert((j, k)) {
+        return None;
+    }
+    let want = secret[k];
+    let c = t[j];
+    // The byte as it is.
+    if c == want {
+        if let Some(e) = match_from(t, j + 1, secret, k + 1, seen) {
+            return Some(e);
+        }
+    }
+    match c {
+        b'\\' if j + 1 < t.len() => {
+            let simple = match t[j + 1] {
+                b'"' => Some(b'"'),
+                b'\\' => Some(b'\\'),
+                b'/' => Some(b'/'),
+                b'b' => Some(8),
+                b'f' => Some(12),
+                b'n' => Some(b'\n'),
+                b'r' => Some(b'\r'),
+                b't' => Some(b'\t'),
+                _ => None,
+            };
+            if let Some(d) = simple {
+                if d == want {
+                    return match_from(t, j + 2, secret, k + 1, seen);
+                }
+                return None;
+            }
+            if t[j + 1] == b'u' {
+                let (cp, used) = json_unicode_escape(t, j)?;
+                let mut buf = [0u8; 4];
+                let enc = char::from_u32(cp)?.encode_utf8(&mut buf).as_bytes();
+                if secret[k..].starts_with(enc) {
+                    return match_from(t, j + used, secret, k + enc.len(), seen);
+                }
+            }
+            None
+        }
+        b'%' if j + 2 < t.len() => {
+            let d = hex(t[j + 1])? << 4 | hex(t[j + 2])?;
+            if d == want {
+                return match_from(t, j + 3, secret, k + 1, seen);
+            }
+            None
+        }
+        b'+' if want == b' ' => match_from(t, j + 1, secret, k + 1, seen),
+        _ => None,
+    }
+}
+
+/// `\uXXXX` at `t[j]`, or a surrogate pair `\uD8xx\uDCxx`: the code point and the length.
+fn json_unicode_escape(t: &[u8], j: usize) -> Option<(u32, usize)> {
+    let unit = |at: usize| -> Option<u32> {
+        if at + 6 > t.len() || t[at] != b'\\' || t[at + 1] != b'u' {
+            return None;
+        }
+        let mut v = 0u32;
+        for &b in &t[at + 2..at + 6] {
+            v = v << 4 | hex(b)? as u32;
+        }
+        Some(v)
+    };
+    let hi = unit(j)?;
+    if (0xD800..0xDC00).contains(&hi) {
+        let lo = unit(j + 6)?;
+        if (0xDC00..0xE000).contains(&lo) {
+            return Some((0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00), 12));
+        }
+        return None;
+    }
+    Some((hi, 6))
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
 }
 
 /// Cuts `s` to at most `max` bytes without splitting a character.
@@ -203,6 +336,33 @@ mod tests {
             assert!(e.contains_key(k), "{k}");
         }
         assert_eq!(e["status_name"], "FASTGPT_E_INVALID_ARGUMENT");
+    }
+
+    #[test]
+    fn secrets_are_masked_in_every_encoded_form() {
+        let secrets = vec![r#"k"e\y/1 2"#.to_string(), "\u{1F600}pw".to_string()];
+        for form in [
+            r#"k"e\y/1 2"#,
+            r#"k\"e\\y\/1 2"#,
+            r#"k\"e\\y/1 2"#,
+            r#"\u006b\u0022e\u005Cy\u002f1\u00202"#,
+            "k%22e%5Cy%2F1%202",
+            "k%22e%5cy/1+2",
+            r#"\ud83d\ude00pw"#,
+            "%F0%9F%98%80pw",
+            "\u{1F600}pw",
+        ] {
+            let text = format!("[{form}]");
+            assert_eq!(mask_secrets(&text, &secrets), "[***]", "{form}");
+        }
+        assert_eq!(mask_secrets("no secret here", &secrets), "no secret here");
+        assert_eq!(mask_secrets("k\"e", &secrets), "k\"e");
+        // Backslash-only secrets have many parses; the search stays linear.
+        let bs = vec!["\\".repeat(40)];
+        let text = "\\".repeat(5000);
+        let t = std::time::Instant::now();
+        assert!(mask_secrets(&text, &bs).contains("***"));
+        assert!(t.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]

@@ -58,6 +58,8 @@ pub struct Options {
     pub completion_timeout: Option<Duration>,
     /// `stream_idle_timeout_ms`; `None` = no limit.
     pub stream_idle_timeout: Option<Duration>,
+    /// `stream_timeout_ms`: the longest one streaming attempt may take; `None` = no limit.
+    pub stream_timeout: Option<Duration>,
     /// Retries after the first attempt (§7).
     pub max_retries: u32,
     /// `retry_delay_ms`: the first backoff step.
@@ -91,6 +93,7 @@ const KEYS: &[&str] = &[
     "timeout_ms",
     "completion_timeout_ms",
     "stream_idle_timeout_ms",
+    "stream_timeout_ms",
     "max_retries",
     "retry_delay_ms",
     "max_retry_after_ms",
@@ -232,6 +235,7 @@ impl Options {
             timeout: optional_limit(ms("timeout_ms", 60_000, 0)?),
             completion_timeout: optional_limit(ms("completion_timeout_ms", 600_000, 0)?),
             stream_idle_timeout: optional_limit(ms("stream_idle_timeout_ms", 60_000, 0)?),
+            stream_timeout: optional_limit(ms("stream_timeout_ms", 0, 0)?),
             max_retries: ms("max_retries", 2, 0)?,
             retry_delay: Duration::from_millis(ms("retry_delay_ms", 1000, 0)? as u64),
             max_retry_after: Duration::from_millis(ms("max_retry_after_ms", 60_000, 0)? as u64),
