@@ -241,3 +241,71 @@ impl Transport for CancellableTcpTransport {
         open && self.stream.set_nonblocking(false).is_ok()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::cancel::CancelToken;
+    use crate::transport::CallCtx;
+    use std::net::TcpListener;
+
+    fn transport() -> (CancellableTcpTransport, TcpStream) {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let stream = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (peer, _) = l.accept().unwrap();
+        let t = CancellableTcpTransport {
+            stream,
+            buffers: LazyBuffers::new(1024, 1024),
+            read_timeout: None,
+            write_timeout: None,
+            zero_writes: 0,
+        };
+        (t, peer)
+    }
+
+    fn send_body_timeout() -> NextTimeout {
+        NextTimeout {
+            reason: ureq::Timeout::SendBody,
+            ..NextTimeout::default()
+        }
+    }
+
+    /// A body shorter than its announced length made ureq ask for empty sends forever
+    /// (the presigned `Content-Length` spin): a run of them is an error, not a loop.
+    #[test]
+    fn a_run_of_empty_sends_ends_the_request() {
+        let (mut t, _peer) = transport();
+        let mut n = 0;
+        let err = loop {
+            match t.transmit_output(0, send_body_timeout()) {
+                Ok(()) => n += 1,
+                Err(e) => break e,
+            }
+            assert!(n < 10 * MAX_ZERO_WRITES, "no end");
+        };
+        assert_eq!(n, MAX_ZERO_WRITES - 1);
+        assert!(err.to_string().contains("ended before"), "{err}");
+        // A real send in between resets the run.
+        let (mut t, _peer) = transport();
+        for _ in 0..3 * MAX_ZERO_WRITES {
+            if t.zero_writes + 1 == MAX_ZERO_WRITES {
+                t.buffers().output()[0] = b'x';
+                t.transmit_output(1, send_body_timeout()).unwrap();
+            }
+            t.transmit_output(0, send_body_timeout()).unwrap();
+        }
+    }
+
+    /// Even an empty send checks the cancel token.
+    #[test]
+    fn empty_sends_check_the_token() {
+        let (mut t, _peer) = transport();
+        let token = CancelToken::new();
+        let ctx = CallCtx::new(Some(&token), Duration::from_secs(10), None, None);
+        let _g = ctx.install();
+        t.transmit_output(0, send_body_timeout()).unwrap();
+        token.cancel();
+        assert!(t.transmit_output(0, send_body_timeout()).is_err());
+        assert_eq!(ctx.interrupt(), Some(Interrupt::Cancelled));
+    }
+}
