@@ -581,3 +581,52 @@ fn devserver_hostile_upload_urls_over_https() {
         }
     }
 }
+
+/// The dev server's hostile knobs over HTTPS: whitespace floods before a stream (plain and
+/// gzip), a connection closed while idle without `Connection: close`, and credentials
+/// echoed JSON-escaped.
+#[test]
+fn devserver_hostile_knobs_over_https() {
+    let Some(dev) = https_devserver() else { return };
+    for fault in [
+        "whitespace-forever:sse",
+        "gzip-whitespace-forever:sse",
+        "whitespace-forever:json",
+    ] {
+        let c = dev_client(
+            dev,
+            json!({"max_event_bytes": 1 << 20, "headers": {"X-Dev-Fault": fault}}),
+        );
+        let ((out, events), _) = within(Duration::from_secs(30), move || c.stream(CHAT, None));
+        out.assert_status(PROTOCOL);
+        assert_eq!(out.err()["http_status"], 200, "{fault}");
+        assert_eq!(events, 0);
+    }
+    // obs 8: every call after the server closed the idle connection still succeeds.
+    let c = dev_client(dev, json!({"headers": {"X-Dev-Fault": "idle-close:50"}}));
+    for _ in 0..4 {
+        c.histories(None).assert_status(OK);
+        thread::sleep(Duration::from_millis(150));
+    }
+    // obs 7: a key with `"` and `\`, echoed JSON-escaped, is masked.
+    let key = r#"fastgpt-dev"k\ey"#;
+    let c = dev_client(
+        dev,
+        json!({"api_key": key, "headers": {"X-Dev-Fault": "echo-auth"}}),
+    );
+    let out = c.histories(None);
+    out.assert_status(5);
+    assert!(
+        !out.err()["body"].as_str().unwrap().contains("fastgpt-dev"),
+        "{}",
+        out.text
+    );
+    assert!(
+        !out.err()["message"]
+            .as_str()
+            .unwrap()
+            .contains("fastgpt-dev"),
+        "{}",
+        out.text
+    );
+}
