@@ -452,7 +452,7 @@ fn stalling_storage() -> std::sync::Arc<Hostile> {
 fn upload_send_phase_is_bounded_by_timeout_ms() {
     let server = stalling_storage();
     let client = client_for(&server.url(), json!({"timeout_ms": 1500}));
-    let data = vec![b'z'; 64 << 20];
+    let data = vec![b'z'; 24 << 20];
     let (out, took) = within(Duration::from_secs(20), move || {
         client.upload("big.bin", None, &data, None)
     });
@@ -467,7 +467,7 @@ fn upload_send_phase_is_bounded_by_timeout_ms() {
 fn upload_send_phase_is_cancellable() {
     let server = stalling_storage();
     let client = client_for(&server.url(), json!({"timeout_ms": 0}));
-    let data = vec![b'z'; 64 << 20];
+    let data = vec![b'z'; 24 << 20];
     let token = Token::new();
     token.cancel_after(700);
     let (out, took) = within(Duration::from_secs(20), move || {
