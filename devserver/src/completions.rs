@@ -491,10 +491,14 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut Conn) -> Disposition {
         wants_mirror && !unavailable,
         unavailable,
     ));
-    ctx.app
-        .lock()
-        .rounds
-        .insert((app_id.clone(), chat_id.clone()), Arc::clone(&round));
+    {
+        let mut store = ctx.app.lock();
+        // Finished rounds are no longer needed (resume reads a finished chat's records).
+        store.rounds.retain(|_, r| !r.is_done());
+        store
+            .rounds
+            .insert((app_id.clone(), chat_id.clone()), Arc::clone(&round));
+    }
     let live = Live {
         round: &round,
         // Compatibility mode: only rounds that ask to be resumable (or are cut on purpose).

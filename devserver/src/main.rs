@@ -81,6 +81,8 @@ fn parse_args() -> Result<Args, String> {
                 let v = value()?;
                 a.version = if v.eq_ignore_ascii_case("compat") {
                     None
+                } else if v.eq_ignore_ascii_case("latest") {
+                    Some(release::LATEST)
                 } else {
                     Some(Version::parse(&v).map_err(|e| format!("--fastgpt-version: {}", e))?)
                 };

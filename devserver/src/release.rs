@@ -127,6 +127,9 @@ impl fmt::Display for Version {
     }
 }
 
+/// The newest release the versions reference describes (`latest`).
+pub const LATEST: Version = v(4, 16, 1);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -82,7 +82,7 @@ impl Src {
             Src::Query => "query",
             Src::Body => "body",
             Src::BodyElseQuery => "body, else query",
-            Src::Raw => "raw body",
+            Src::Raw => "path token (+ raw body)",
         }
     }
     pub fn reads_body(self) -> bool {

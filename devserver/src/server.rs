@@ -21,6 +21,7 @@ fn release_of(app: &App, req: &Request) -> Result<Option<Version>, String> {
     match req.header("x-dev-fastgpt-version").map(str::trim) {
         None | Some("") => Ok(app.cfg.version),
         Some(s) if s.eq_ignore_ascii_case("compat") => Ok(None),
+        Some(s) if s.eq_ignore_ascii_case("latest") => Ok(Some(crate::release::LATEST)),
         Some(s) => Version::parse(s).map(Some),
     }
 }

@@ -116,6 +116,7 @@ fn version_flag_header_and_route_listing() {
     assert_eq!(v(&[]), json!("4.14.5"));
     assert_eq!(v(&[("X-Dev-FastGPT-Version", "v4.16.1")]), json!("4.16.1"));
     assert_eq!(v(&[("X-Dev-FastGPT-Version", "compat")]), Value::Null);
+    assert_eq!(v(&[("X-Dev-FastGPT-Version", "latest")]), json!("4.16.1"));
     // The flag's release routes: item/delete reads the body, record/delete is absent.
     let routes = call(&s, "GET", "/__dev/routes", &[], None).json();
     let row = |p: &str| {
