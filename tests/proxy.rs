@@ -458,3 +458,45 @@ fn socks5_relay_works() {
     assert!(!out.text.contains("wrong-socks-pass"), "{}", out.text);
     assert_eq!(out.err()["http_status"], Value::Null);
 }
+
+/// obs 9: an `https://` target goes through `CONNECT host:port` with the proxy
+/// credentials on the `CONNECT` only; the API key never reaches the proxy. A refused
+/// `CONNECT` is a proxy failure (FASTGPT_E_TRANSPORT) that names the proxy's status.
+#[test]
+fn https_target_gets_connect_with_proxy_authorization() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let s2 = seen.clone();
+    let h = serve(move |conn, _| {
+        if let Some(req) = conn.read_request(1 << 20) {
+            s2.lock().unwrap().push(req);
+            let _ = conn.respond(
+                "403 Forbidden",
+                &[("Content-Type", "text/html")],
+                b"<html>no</html>",
+            );
+        }
+    });
+    let client = client_for(
+        "https://fastgpt.example:8443/api",
+        json!({"proxy": format!("http://puser:proxy-pass@127.0.0.1:{}", h.port)}),
+    );
+    let out = client.histories(None);
+    out.assert_status(TRANSPORT);
+    assert!(
+        out.err()["message"].as_str().unwrap().contains("403"),
+        "{}",
+        out.text
+    );
+    assert_eq!(out.err()["http_status"], Value::Null);
+    assert!(!out.text.contains("proxy-pass"), "{}", out.text);
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].line, "CONNECT fastgpt.example:8443 HTTP/1.1");
+    assert_eq!(seen[0].header("host"), Some("fastgpt.example:8443"));
+    assert_eq!(
+        seen[0].header("proxy-authorization"),
+        Some(format!("Basic {}", b64("puser:proxy-pass")).as_str())
+    );
+    assert_eq!(seen[0].header("authorization"), None);
+    assert!(seen[0].headers.iter().all(|(_, v)| !v.contains(KEY)));
+}
