@@ -63,6 +63,10 @@ if [[ -f $so ]]; then
   size=$(stat -c %s "$so") limit=$((4 * 1024 * 1024))
   if ((size <= limit)); then ok "installed libfastgpt.so.$version is $size bytes (limit $limit)"
   else ko "installed libfastgpt.so.$version is $size bytes, over $limit"; fi
+  shipped=$(nm -D --defined-only "$so" | awk '{print $3}' | sort)
+  if [[ "$shipped" == "$want" ]]; then ok "installed libfastgpt.so exports exactly abi/symbols.txt"
+  else ko "installed libfastgpt.so exports differ from abi/symbols.txt:"; diff <(echo "$want") <(echo "$shipped") || true; fi
+  [[ $(objdump -p "$so" | awk '/SONAME/ {print $2}') == "libfastgpt.so.$major" ]] || ko "installed soname"
   sections=$(readelf -SW "$so")
   if has_line "$sections" '\.debug_'; then ko "installed libfastgpt.so carries debug sections"
   else ok "installed libfastgpt.so has no debug sections"; fi
@@ -81,19 +85,27 @@ if [[ -f $dbg ]]; then
   else ko "install-debug: $dbg has no .debug_info"; fi
   # The debuglink ends with the CRC-32 of the debug file (little-endian here), the same CRC
   # that ends a gzip stream: a debugger accepts the file only when they agree.
-  objcopy -O binary --only-section=.gnu_debuglink "$so" "$work/debuglink"
+  objcopy --dump-section .gnu_debuglink="$work/debuglink" "$so" "$work/so-copy"
   gzip -c "$dbg" >"$work/dbg.gz"
   tail -c 8 "$work/dbg.gz" >"$work/gz-trailer"
   link_crc=$(tail -c 4 "$work/debuglink" | od -An -tx1) file_crc=$(head -c 4 "$work/gz-trailer" | od -An -tx1)
   if [[ -n $link_crc && $link_crc == "$file_crc" ]]; then ok "the debuglink's CRC matches the installed debug file"
   else ko "debuglink CRC [$link_crc] is not the debug file's [$file_crc]"; fi
+  # And a debugger finds it on its own: gdb maps an exported function to its source line.
+  if command -v gdb >/dev/null; then
+    where=$(gdb -nx -batch -ex 'info line fastgpt_client_new' "$so" 2>&1 || true)
+    if has_line "$where" 'Line [0-9]+ of "src/'; then ok "gdb loads the debug file: ${where%% starts*}"
+    else ko "gdb finds no line information for fastgpt_client_new:"; echo "$where"; fi
+  else
+    echo "SKIP gdb check of the debug file (gdb is not installed)"
+  fi
 else
   ko "make install-debug did not install $dbg"
 fi
 make -s uninstall PREFIX="$prefix" >/dev/null 2>&1 && left=$(find "$prefix" -type f -o -type l)
 if [[ -z ${left:-} ]]; then ok "make uninstall removes every installed file"
 else ko "make uninstall left: $left"; fi
-make -s install PREFIX="$prefix" >/dev/null
+make -s install PREFIX="$prefix" >"$work/install.log" 2>&1 || { ko "make install (again)"; tail -30 "$work/install.log"; }
 
 # 3. The dev server for the runs.
 target/release/fastgpt-devserver --chunk-delay-ms 0 --port-file "$work/url" >/dev/null &
