@@ -1,9 +1,9 @@
 # libfastgpt: the two commands of the README, and a few helpers.
 #   make demo   build everything, then chat (streaming) with the bundled dev server,
 #               or with a real FastGPT when FASTGPT_BASE_URL and FASTGPT_API_KEY are set
-#   make test   every test: repository hygiene, Rust unit/integration tests, the C tests plain,
+#   make test   every test: Rust unit/integration tests, the C tests plain,
 #               under ASan/UBSan and under valgrind, install and link, the bindings, then a
-#               short fuzzing smoke run
+#               short fuzzing smoke run and the repository hygiene check
 #   make install [PREFIX=/usr/local] [DESTDIR=]   the header, the stripped libraries,
 #               pkg-config and CMake files; make install-debug adds the debug information
 
@@ -47,7 +47,7 @@ examples: $(EXAMPLES)
 demo: examples
 	bash examples/c/demo.sh target/examples/chat
 
-test: test-hygiene test-rust test-c test-install test-bindings test-fuzz
+test: test-rust test-c test-install test-bindings test-fuzz test-hygiene
 
 # No tracked file names a path of a build machine or cites a document the repository lacks.
 test-hygiene:
