@@ -85,6 +85,7 @@ dist:
 install: dist
 	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(LIBDIR)/cmake/fastgpt
 	install -m 644 include/fastgpt.h $(DESTDIR)$(INCLUDEDIR)/fastgpt.h
+	if [ -f bindings/cpp/fastgpt.hpp ]; then install -m 644 bindings/cpp/fastgpt.hpp $(DESTDIR)$(INCLUDEDIR)/fastgpt.hpp; fi
 	install -m 755 $(DIST)/libfastgpt.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libfastgpt.so.$(VERSION)
 	ln -sf libfastgpt.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libfastgpt.so.$(MAJOR)
 	ln -sf libfastgpt.so.$(MAJOR) $(DESTDIR)$(LIBDIR)/libfastgpt.so
@@ -100,7 +101,7 @@ install-debug: dist
 	install -m 644 $(DIST)/libfastgpt.so.$(VERSION).debug $(DESTDIR)$(DEBUGDIR)/libfastgpt.so.$(VERSION).debug
 
 uninstall:
-	rm -f $(DESTDIR)$(INCLUDEDIR)/fastgpt.h $(DESTDIR)$(LIBDIR)/libfastgpt.so* $(DESTDIR)$(LIBDIR)/libfastgpt.a \
+	rm -f $(DESTDIR)$(INCLUDEDIR)/fastgpt.h $(DESTDIR)$(INCLUDEDIR)/fastgpt.hpp $(DESTDIR)$(LIBDIR)/libfastgpt.so* $(DESTDIR)$(LIBDIR)/libfastgpt.a \
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/fastgpt.pc $(DESTDIR)$(DEBUGDIR)/libfastgpt.so.$(VERSION).debug
 	rm -rf $(DESTDIR)$(LIBDIR)/cmake/fastgpt
 	rmdir $(DESTDIR)$(DEBUGDIR) 2>/dev/null || true
