@@ -1003,7 +1003,7 @@ fn retry_after_is_waited_for_or_reported() {
         t.elapsed()
     );
     assert_eq!(count(&key), 2);
-    // Longer than max_retry_after_ms: the call ends at once and reports it (peers.md vector:
+    // Longer than max_retry_after_ms: the call ends at once and reports it (a peer project's test vector:
     // 429 with Retry-After 411480).
     let (c, key) = faulty("status:429:retry-after=411480", 1, json!({}));
     let t = Instant::now();

@@ -1,6 +1,6 @@
 /*
- * test_endpoints.c: every endpoint against the dev server (c-api.md §4 base URL and
- * api_paths, §5 wire rules, §6 completion request rules), with real state and with
+ * test_endpoints.c: every endpoint against the dev server (base URL and
+ * api_paths, wire rules of each call, completion request rules), with real state and with
  * X-Dev-Echo to assert exact wire details; a raw capture server checks byte-exact bodies.
  */
 #include "fgtest.h"

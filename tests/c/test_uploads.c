@@ -1,5 +1,5 @@
 /*
- * test_uploads.c: fastgpt_upload_chat_file / fastgpt_upload_chat_bytes (c-api.md §6.2):
+ * test_uploads.c: fastgpt_upload_chat_file / fastgpt_upload_chat_bytes (header group "Chat files"):
  * argument validation (no request sent), the presigned POST and PUT shapes of the dev
  * server, the result JSON, content-type detection, size limit and storage errors.
  */
