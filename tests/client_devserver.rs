@@ -800,7 +800,11 @@ fn auto_paths_fall_back_to_legacy_and_remember_it() {
         "{:?}",
         e.url
     );
-    assert_eq!(e.method, Some("POST"), "the legacy delete is a POST (query and body)");
+    assert_eq!(
+        e.method,
+        Some("POST"),
+        "the legacy delete is a POST (query and body)"
+    );
     assert_eq!(count(&key), 8);
 
     // With a valid key, echo shows the path each request reached.

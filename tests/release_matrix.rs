@@ -11,6 +11,9 @@
 //! Also here: stream resume after a connection cut mid-stream (callback and pull form), and
 //! readable error messages (`message`, `message_key`, validation field paths) per release.
 
+// The library's own error value travels in the results, as the library returns it.
+#![allow(clippy::result_large_err, clippy::large_enum_variant)]
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -160,7 +163,11 @@ fn fetch(url: &str) -> (u16, Vec<u8>) {
         let mut rest = &body[..];
         while let Some(eol) = rest.windows(2).position(|w| w == b"\r\n") {
             let size = usize::from_str_radix(
-                String::from_utf8_lossy(&rest[..eol]).split(';').next().unwrap().trim(),
+                String::from_utf8_lossy(&rest[..eol])
+                    .split(';')
+                    .next()
+                    .unwrap()
+                    .trim(),
                 16,
             )
             .unwrap_or(0);
@@ -244,11 +251,7 @@ fn outcome(r: Res) -> Outcome {
         Err(Failure::Call(e)) if e.status == FASTGPT_E_API => {
             Outcome::Refused(e.status_text.clone().unwrap_or_else(|| "?".into()))
         }
-        Err(Failure::Call(e)) => Outcome::Wrong(format!(
-            "{} {}",
-            status_name(e.status),
-            e.message
-        )),
+        Err(Failure::Call(e)) => Outcome::Wrong(format!("{} {}", status_name(e.status), e.message)),
     }
 }
 
@@ -333,42 +336,65 @@ fn run_release(release: &str) -> Run {
     };
 
     // Completions, in their four forms.
-    record("fastgpt_create_chat_completion", (|| {
-        let mut req = parse(&question(&app, &c1, "hello matrix", false));
-        req["responseChatItemId"] = json!(ai1);
-        let out = parse(&c.create_chat_completion(&req.to_string(), None)?);
-        let content = &out["choices"][0]["message"]["content"];
-        ensure!(content == "You said: hello matrix", "content {content}");
-        Ok(())
-    })());
-    record("fastgpt_create_chat_completion_stream", (|| {
-        let mut n = 0;
-        let r = parse(&c.stream_with(&question(&app, &c1, "second turn", true), None, |_| {
-            n += 1;
-            true
-        })?);
-        ensure!(r["answer"] == "You said: second turn", "answer {}", r["answer"]);
-        ensure!(r["event_count"] == n && n > 3, "event_count {} vs {n}", r["event_count"]);
-        Ok(())
-    })());
-    record("fastgpt_stream_open", (|| {
-        let mut s = c.open_stream(&question(&app, &c2, "pulled", false), None)?;
-        let mut text = String::new();
-        while let Some(ev) = s.next_event()? {
-            text.push_str(ev.text.map_or("", |t| t.as_str()));
-        }
-        ensure!(text == "You said: pulled", "text {text}");
-        ensure!(s.result()["answer"] == "You said: pulled", "result");
-        Ok(())
-    })());
+    record(
+        "fastgpt_create_chat_completion",
+        (|| {
+            let mut req = parse(&question(&app, &c1, "hello matrix", false));
+            req["responseChatItemId"] = json!(ai1);
+            let out = parse(&c.create_chat_completion(&req.to_string(), None)?);
+            let content = &out["choices"][0]["message"]["content"];
+            ensure!(content == "You said: hello matrix", "content {content}");
+            Ok(())
+        })(),
+    );
+    record(
+        "fastgpt_create_chat_completion_stream",
+        (|| {
+            let mut n = 0;
+            let r =
+                parse(
+                    &c.stream_with(&question(&app, &c1, "second turn", true), None, |_| {
+                        n += 1;
+                        true
+                    })?,
+                );
+            ensure!(
+                r["answer"] == "You said: second turn",
+                "answer {}",
+                r["answer"]
+            );
+            ensure!(
+                r["event_count"] == n && n > 3,
+                "event_count {} vs {n}",
+                r["event_count"]
+            );
+            Ok(())
+        })(),
+    );
+    record(
+        "fastgpt_stream_open",
+        (|| {
+            let mut s = c.open_stream(&question(&app, &c2, "pulled", false), None)?;
+            let mut text = String::new();
+            while let Some(ev) = s.next_event()? {
+                text.push_str(ev.text.map_or("", |t| t.as_str()));
+            }
+            ensure!(text == "You said: pulled", "text {text}");
+            ensure!(s.result()["answer"] == "You said: pulled", "result");
+            Ok(())
+        })(),
+    );
     let mut has_v2 = false;
-    record("fastgpt_create_chat_completion_stream (v2)", (|| {
-        let r = parse(&v2.stream_with(&question(&app, &c3, "via v2", true), None, |_| true)?);
-        ensure!(r["answer"] == "You said: via v2", "answer {}", r["answer"]);
-        ensure!(r["flow_responses"].is_array(), "v2 node responses");
-        has_v2 = true;
-        Ok(())
-    })());
+    record(
+        "fastgpt_create_chat_completion_stream (v2)",
+        (|| {
+            let r = parse(&v2.stream_with(&question(&app, &c3, "via v2", true), None, |_| true)?);
+            ensure!(r["answer"] == "You said: via v2", "answer {}", r["answer"]);
+            ensure!(r["flow_responses"].is_array(), "v2 node responses");
+            has_v2 = true;
+            Ok(())
+        })(),
+    );
     // Before v2 completions (4.9.4) the third chat is a v1 one.
     if !has_v2 {
         c.create_chat_completion(&question(&app, &c3, "via v1", false), None)
@@ -376,243 +402,328 @@ fn run_release(release: &str) -> Run {
     }
 
     // Histories and records.
-    record("fastgpt_get_chat_histories", (|| {
-        let list = histories(&c)?;
-        ensure!(
-            has_chat(&list, &c1) && has_chat(&list, &c2) && has_chat(&list, &c3),
-            "list {list:?}"
-        );
-        Ok(())
-    })());
-    record("fastgpt_get_chat_init", (|| {
-        let d = data(&c.get_chat_init(&app, &c1, None)?);
-        ensure!(d["chatId"] == c1.as_str(), "init {d}");
-        Ok(())
-    })());
-    record("fastgpt_get_chat_records", (|| {
-        let list = records(&c, &c1)?;
-        ensure!(list.len() == 4, "{} records", list.len());
-        ensure!(list.iter().any(|r| r["dataId"] == ai1.as_str()), "no {ai1}");
-        Ok(())
-    })());
-    record("fastgpt_get_record_detail", (|| {
-        let d = data(&c.get_record_detail(&app, &c1, &ai1, None)?);
-        ensure!(d.as_array().is_some_and(|a| !a.is_empty()), "detail {d}");
-        Ok(())
-    })());
-    record("fastgpt_update_chat_history", (|| {
-        c.update_chat_history(&app, &c1, Some("renamed"), 1, None)?;
-        let list = histories(&c)?;
-        let h = list.iter().find(|h| h["chatId"] == c1.as_str());
-        ensure!(
-            h.is_some_and(|h| h["customTitle"] == "renamed" && h["top"] == true),
-            "history {h:?}"
-        );
-        Ok(())
-    })());
-    record("fastgpt_send_feedback", (|| {
-        c.send_feedback(&app, &c1, &ai1, Some("good"), None, None)?;
-        let list = records(&c, &c1)?;
-        let item = list.iter().find(|r| r["dataId"] == ai1.as_str());
-        ensure!(
-            item.is_some_and(|r| r["userGoodFeedback"] == "good"),
-            "item {item:?}"
-        );
-        Ok(())
-    })());
-    record("fastgpt_get_suggested_questions", (|| {
-        let d = data(&c.get_suggested_questions(&app, &c1, None, None)?);
-        ensure!(d.as_array().is_some_and(|a| a.len() == 3), "guide {d}");
-        Ok(())
-    })());
-    record("fastgpt_delete_chat_record", (|| {
-        c.delete_chat_record(&app, &c1, &ai1, None)?;
-        let list = records(&c, &c1)?;
-        ensure!(
-            list.len() == 3 && !list.iter().any(|r| r["dataId"] == ai1.as_str()),
-            "the record is still there ({} records)",
-            list.len()
-        );
-        Ok(())
-    })());
-    record("fastgpt_delete_chat_history", (|| {
-        c.delete_chat_history(&app, &c2, None)?;
-        ensure!(!has_chat(&histories(&c)?, &c2), "the chat is still listed");
-        Ok(())
-    })());
+    record(
+        "fastgpt_get_chat_histories",
+        (|| {
+            let list = histories(&c)?;
+            ensure!(
+                has_chat(&list, &c1) && has_chat(&list, &c2) && has_chat(&list, &c3),
+                "list {list:?}"
+            );
+            Ok(())
+        })(),
+    );
+    record(
+        "fastgpt_get_chat_init",
+        (|| {
+            let d = data(&c.get_chat_init(&app, &c1, None)?);
+            ensure!(d["chatId"] == c1.as_str(), "init {d}");
+            Ok(())
+        })(),
+    );
+    record(
+        "fastgpt_get_chat_records",
+        (|| {
+            let list = records(&c, &c1)?;
+            ensure!(list.len() == 4, "{} records", list.len());
+            ensure!(list.iter().any(|r| r["dataId"] == ai1.as_str()), "no {ai1}");
+            Ok(())
+        })(),
+    );
+    record(
+        "fastgpt_get_record_detail",
+        (|| {
+            let d = data(&c.get_record_detail(&app, &c1, &ai1, None)?);
+            ensure!(d.as_array().is_some_and(|a| !a.is_empty()), "detail {d}");
+            Ok(())
+        })(),
+    );
+    record(
+        "fastgpt_update_chat_history",
+        (|| {
+            c.update_chat_history(&app, &c1, Some("renamed"), 1, None)?;
+            let list = histories(&c)?;
+            let h = list.iter().find(|h| h["chatId"] == c1.as_str());
+            ensure!(
+                h.is_some_and(|h| h["customTitle"] == "renamed" && h["top"] == true),
+                "history {h:?}"
+            );
+            Ok(())
+        })(),
+    );
+    record(
+        "fastgpt_send_feedback",
+        (|| {
+            c.send_feedback(&app, &c1, &ai1, Some("good"), None, None)?;
+            let list = records(&c, &c1)?;
+            let item = list.iter().find(|r| r["dataId"] == ai1.as_str());
+            ensure!(
+                item.is_some_and(|r| r["userGoodFeedback"] == "good"),
+                "item {item:?}"
+            );
+            Ok(())
+        })(),
+    );
+    record(
+        "fastgpt_get_suggested_questions",
+        (|| {
+            let d = data(&c.get_suggested_questions(&app, &c1, None, None)?);
+            ensure!(d.as_array().is_some_and(|a| a.len() == 3), "guide {d}");
+            Ok(())
+        })(),
+    );
+    record(
+        "fastgpt_delete_chat_record",
+        (|| {
+            c.delete_chat_record(&app, &c1, &ai1, None)?;
+            let list = records(&c, &c1)?;
+            ensure!(
+                list.len() == 3 && !list.iter().any(|r| r["dataId"] == ai1.as_str()),
+                "the record is still there ({} records)",
+                list.len()
+            );
+            Ok(())
+        })(),
+    );
+    record(
+        "fastgpt_delete_chat_history",
+        (|| {
+            c.delete_chat_history(&app, &c2, None)?;
+            ensure!(!has_chat(&histories(&c)?, &c2), "the chat is still listed");
+            Ok(())
+        })(),
+    );
 
     // Files.
     let bytes = format!("file of {release}").into_bytes();
     let mut key = String::from("chat/none/none/none/absent.txt");
-    record("fastgpt_upload_chat_bytes", (|| {
-        let up = parse(&c.upload_chat_bytes(&app, &c1, "note.txt", None, &bytes, None)?);
-        key = up["key"].as_str().unwrap_or_default().to_string();
-        ensure!(!key.is_empty() && up["type"] == "file", "upload {up}");
-        let url = up["url"].as_str().unwrap_or_default();
-        let (status, body) = fetch(url);
-        ensure!(
-            status == 200 && body == bytes,
-            "url {url} answered {status} with {} bytes",
-            body.len()
-        );
-        Ok(())
-    })());
-    record("fastgpt_get_chat_file_url", (|| {
-        let url = data(&c.get_chat_file_url(&app, &c1, &key, None)?);
-        let url = url.as_str().unwrap_or_default();
-        let (status, body) = fetch(url);
-        ensure!(status == 200 && body == bytes, "url {url} answered {status}");
-        Ok(())
-    })());
+    record(
+        "fastgpt_upload_chat_bytes",
+        (|| {
+            let up = parse(&c.upload_chat_bytes(&app, &c1, "note.txt", None, &bytes, None)?);
+            key = up["key"].as_str().unwrap_or_default().to_string();
+            ensure!(!key.is_empty() && up["type"] == "file", "upload {up}");
+            let url = up["url"].as_str().unwrap_or_default();
+            let (status, body) = fetch(url);
+            ensure!(
+                status == 200 && body == bytes,
+                "url {url} answered {status} with {} bytes",
+                body.len()
+            );
+            Ok(())
+        })(),
+    );
+    record(
+        "fastgpt_get_chat_file_url",
+        (|| {
+            let url = data(&c.get_chat_file_url(&app, &c1, &key, None)?);
+            let url = url.as_str().unwrap_or_default();
+            let (status, body) = fetch(url);
+            ensure!(
+                status == 200 && body == bytes,
+                "url {url} answered {status}"
+            );
+            Ok(())
+        })(),
+    );
 
     // Running rounds: stop, resume.
-    record("fastgpt_stop_chat_completion", (|| {
-        let slow = client(
-            release,
-            json!({"completions_api": "v2"}),
-            &[("X-Dev-Chunk-Delay-Ms", "40")],
-        );
-        let long = "a question long enough for about twenty chunks of answer";
-        let (tx, rx) = std::sync::mpsc::channel();
-        let t = std::time::Instant::now();
-        let streamed = std::thread::scope(|s| {
-            let (slow, app, c4) = (&slow, &app, &c4);
-            // `tx` moves in: a stream that fails at once drops it, which ends the wait.
-            let h = s.spawn(move || {
-                let mut sent = false;
-                slow.stream_with(&question(&app, &c4, long, true), None, |ev: &EventView| {
-                    if !sent && ev.name.as_str() == "answer" {
-                        sent = tx.send(()).is_ok();
-                    }
-                    true
-                })
+    record(
+        "fastgpt_stop_chat_completion",
+        (|| {
+            let slow = client(
+                release,
+                json!({"completions_api": "v2"}),
+                &[("X-Dev-Chunk-Delay-Ms", "40")],
+            );
+            let long = "a question long enough for about twenty chunks of answer";
+            let (tx, rx) = std::sync::mpsc::channel();
+            let t = std::time::Instant::now();
+            let streamed = std::thread::scope(|s| {
+                let (slow, app_id, chat_id) = (&slow, app.as_str(), c4.as_str());
+                // `tx` moves in: a stream that fails at once drops it, which ends the wait.
+                let h = s.spawn(move || {
+                    let mut sent = false;
+                    slow.stream_with(
+                        &question(app_id, chat_id, long, true),
+                        None,
+                        |ev: &EventView| {
+                            if !sent && ev.name.as_str() == "answer" {
+                                sent = tx.send(()).is_ok();
+                            }
+                            true
+                        },
+                    )
+                });
+                let _ = rx.recv_timeout(Duration::from_secs(10));
+                let stopped = c.stop_chat_completion(&app, &c4, None);
+                (stopped, h.join().expect("stream thread"))
             });
-            let _ = rx.recv_timeout(Duration::from_secs(10));
-            let stopped = c.stop_chat_completion(&app, &c4, None);
-            (stopped, h.join().expect("stream thread"))
-        });
-        let (stopped, streamed) = streamed;
-        let d = data(&stopped?);
-        ensure!(d["success"] == true, "stop data {d}");
-        let r = parse(&streamed?);
-        let answer = r["answer"].as_str().unwrap_or_default();
-        ensure!(
-            answer.len() < format!("You said: {long}").len() && r["finish_reason"] == "stop",
-            "the round was not stopped: {answer:?} after {:?}",
-            t.elapsed()
-        );
-        Ok(())
-    })());
-    record("fastgpt_resume_chat_completion_stream", (|| {
-        let mut names = Vec::new();
-        let r = parse(&c.resume_stream_with(&app, &c3, None, |ev| {
-            names.push(ev.name.as_str().to_string());
-            true
-        })?);
-        ensure!(
-            names == ["resumeCompleted", "done"] && r["resume"]["completed"] == true,
-            "events {names:?}, result {r}"
-        );
-        Ok(())
-    })());
-    record("fastgpt_stream_resume_open", (|| {
-        let mut s = c.open_resume_stream(&app, &c3, None)?;
-        let mut names = Vec::new();
-        while let Some(ev) = s.next_event()? {
-            names.push(ev.name.as_str().to_string());
-        }
-        let r = s.result();
-        ensure!(
-            names == ["resumeCompleted", "done"] && r["resume"]["completed"] == true,
-            "events {names:?}, result {r}"
-        );
-        Ok(())
-    })());
+            let (stopped, streamed) = streamed;
+            let d = data(&stopped?);
+            ensure!(d["success"] == true, "stop data {d}");
+            let r = parse(&streamed?);
+            let answer = r["answer"].as_str().unwrap_or_default();
+            ensure!(
+                answer.len() < format!("You said: {long}").len() && r["finish_reason"] == "stop",
+                "the round was not stopped: {answer:?} after {:?}",
+                t.elapsed()
+            );
+            Ok(())
+        })(),
+    );
+    record(
+        "fastgpt_resume_chat_completion_stream",
+        (|| {
+            let mut names = Vec::new();
+            let r = parse(&c.resume_stream_with(&app, &c3, None, |ev| {
+                names.push(ev.name.as_str().to_string());
+                true
+            })?);
+            ensure!(
+                names == ["resumeCompleted", "done"] && r["resume"]["completed"] == true,
+                "events {names:?}, result {r}"
+            );
+            Ok(())
+        })(),
+    );
+    record(
+        "fastgpt_stream_resume_open",
+        (|| {
+            let mut s = c.open_resume_stream(&app, &c3, None)?;
+            let mut names = Vec::new();
+            while let Some(ev) = s.next_event()? {
+                names.push(ev.name.as_str().to_string());
+            }
+            let r = s.result();
+            ensure!(
+                names == ["resumeCompleted", "done"] && r["resume"]["completed"] == true,
+                "events {names:?}, result {r}"
+            );
+            Ok(())
+        })(),
+    );
 
     // The 4.14–4.16 history and record calls.
-    record("fastgpt_get_history_status", (|| {
-        let ids = json!([c1, c3, "unknown-chat"]).to_string();
-        let d = data(&c.get_history_status(&app, &ids, None)?);
-        let list = d["list"].as_array().cloned().unwrap_or_default();
-        ensure!(
-            list.len() == 2 && has_chat(&list, &c1) && has_chat(&list, &c3),
-            "status {d}"
-        );
-        Ok(())
-    })());
-    record("fastgpt_mark_chat_read", (|| {
-        c.mark_chat_read(&app, &c1, None)?;
-        let ids = json!([c1]).to_string();
-        let d = data(&c.get_history_status(&app, &ids, None)?);
-        ensure!(d["list"][0]["hasBeenRead"] == true, "status after markRead {d}");
-        Ok(())
-    })());
-    record("fastgpt_get_chat_records_v2", (|| {
-        let d = data(&c.get_chat_records_v2(&app, &c1, 2, None, None)?);
-        let list = d["list"].as_array().cloned().unwrap_or_default();
-        ensure!(
-            list.len() == 2 && d["total"] == 3 && d["hasMorePrev"] == true,
-            "records v2 {d}"
-        );
-        // The page before the first item of this one.
-        let first = list[0]["id"].as_str().unwrap_or_default().to_string();
-        let opts = json!({ "prevId": first }).to_string();
-        let d = data(&c.get_chat_records_v2(&app, &c1, 2, Some(&opts), None)?);
-        ensure!(d["list"].as_array().is_some_and(|l| l.len() == 1), "prev page {d}");
-        Ok(())
-    })());
-    record("fastgpt_delete_chat_histories", (|| {
-        c.delete_chat_histories(&app, &json!([c3]).to_string(), None)?;
-        ensure!(!has_chat(&histories(&c)?, &c3), "the chat is still listed");
-        Ok(())
-    })());
+    record(
+        "fastgpt_get_history_status",
+        (|| {
+            let ids = json!([c1, c3, "unknown-chat"]).to_string();
+            let d = data(&c.get_history_status(&app, &ids, None)?);
+            let list = d["list"].as_array().cloned().unwrap_or_default();
+            ensure!(
+                list.len() == 2 && has_chat(&list, &c1) && has_chat(&list, &c3),
+                "status {d}"
+            );
+            Ok(())
+        })(),
+    );
+    record(
+        "fastgpt_mark_chat_read",
+        (|| {
+            c.mark_chat_read(&app, &c1, None)?;
+            let ids = json!([c1]).to_string();
+            let d = data(&c.get_history_status(&app, &ids, None)?);
+            ensure!(
+                d["list"][0]["hasBeenRead"] == true,
+                "status after markRead {d}"
+            );
+            Ok(())
+        })(),
+    );
+    record(
+        "fastgpt_get_chat_records_v2",
+        (|| {
+            let d = data(&c.get_chat_records_v2(&app, &c1, 2, None, None)?);
+            let list = d["list"].as_array().cloned().unwrap_or_default();
+            ensure!(
+                list.len() == 2 && d["total"] == 3 && d["hasMorePrev"] == true,
+                "records v2 {d}"
+            );
+            // The page before the first item of this one.
+            let first = list[0]["id"].as_str().unwrap_or_default().to_string();
+            let opts = json!({ "prevId": first }).to_string();
+            let d = data(&c.get_chat_records_v2(&app, &c1, 2, Some(&opts), None)?);
+            ensure!(
+                d["list"].as_array().is_some_and(|l| l.len() == 1),
+                "prev page {d}"
+            );
+            Ok(())
+        })(),
+    );
+    record(
+        "fastgpt_delete_chat_histories",
+        (|| {
+            c.delete_chat_histories(&app, &json!([c3]).to_string(), None)?;
+            ensure!(!has_chat(&histories(&c)?, &c3), "the chat is still listed");
+            Ok(())
+        })(),
+    );
 
     // App logs.
-    record("fastgpt_get_app_logs_chart", (|| {
-        let d = data(&c.get_app_logs_chart(
-            &app,
-            "2025-01-01T00:00:00.000Z",
-            "2025-01-03T00:00:00.000Z",
-            None,
-            None,
-        )?);
-        ensure!(d["chatData"].is_array() && d["userData"].is_array(), "chart {d}");
-        Ok(())
-    })());
-    record("fastgpt_get_app_logs_total", (|| {
-        let d = data(&c.get_app_logs_total(&app, None)?);
-        ensure!(d["totalChats"].is_number(), "totals {d}");
-        Ok(())
-    })());
-    record("fastgpt_get_app_logs", (|| {
-        let d = data(&c.get_app_logs(
-            &app,
-            "2000-01-01T00:00:00.000Z",
-            "2100-01-01T00:00:00.000Z",
-            0,
-            20,
-            None,
-            None,
-        )?);
-        let list = d["list"].as_array().cloned().unwrap_or_default();
-        ensure!(has_chat(&list, &c1), "logs {d}");
-        Ok(())
-    })());
+    record(
+        "fastgpt_get_app_logs_chart",
+        (|| {
+            let d = data(&c.get_app_logs_chart(
+                &app,
+                "2025-01-01T00:00:00.000Z",
+                "2025-01-03T00:00:00.000Z",
+                None,
+                None,
+            )?);
+            ensure!(
+                d["chatData"].is_array() && d["userData"].is_array(),
+                "chart {d}"
+            );
+            Ok(())
+        })(),
+    );
+    record(
+        "fastgpt_get_app_logs_total",
+        (|| {
+            let d = data(&c.get_app_logs_total(&app, None)?);
+            ensure!(d["totalChats"].is_number(), "totals {d}");
+            Ok(())
+        })(),
+    );
+    record(
+        "fastgpt_get_app_logs",
+        (|| {
+            let d = data(&c.get_app_logs(
+                &app,
+                "2000-01-01T00:00:00.000Z",
+                "2100-01-01T00:00:00.000Z",
+                0,
+                20,
+                None,
+                None,
+            )?);
+            let list = d["list"].as_array().cloned().unwrap_or_default();
+            ensure!(has_chat(&list, &c1), "logs {d}");
+            Ok(())
+        })(),
+    );
 
     // Any endpoint, and last the one that empties the app.
-    record("fastgpt_request", (|| {
-        let q = json!({"appId": app, "chatId": c1}).to_string();
-        let out = parse(&c.request("GET", "/api/core/chat/init", Some(&q), None, None)?);
-        ensure!(out["data"]["chatId"] == c1.as_str(), "init {out}");
-        Ok(())
-    })());
-    record("fastgpt_clear_chat_histories", (|| {
-        c.clear_chat_histories(&app, None)?;
-        if !histories(&c)?.is_empty() {
-            return Err(Failure::NoEffect);
-        }
-        Ok(())
-    })());
+    record(
+        "fastgpt_request",
+        (|| {
+            let q = json!({"appId": app, "chatId": c1}).to_string();
+            let out = parse(&c.request("GET", "/api/core/chat/init", Some(&q), None, None)?);
+            ensure!(out["data"]["chatId"] == c1.as_str(), "init {out}");
+            Ok(())
+        })(),
+    );
+    record(
+        "fastgpt_clear_chat_histories",
+        (|| {
+            c.clear_chat_histories(&app, None)?;
+            if !histories(&c)?.is_empty() {
+                return Err(Failure::NoEffect);
+            }
+            Ok(())
+        })(),
+    );
 
     Run {
         release: release.to_string(),
@@ -745,9 +856,15 @@ fn resume_after_a_cut_mid_stream() {
                 .stream_with(&question(&app, &chat, text, true), None, |_| true)
                 .expect_err("the server cut the stream");
             assert_eq!(e.status, FASTGPT_E_STREAM_INCOMPLETE, "{}", e.to_json());
-            let partial = e.partial.clone().unwrap()["answer"].as_str().unwrap().to_string();
+            let partial = e.partial.clone().unwrap()["answer"]
+                .as_str()
+                .unwrap()
+                .to_string();
             let full = format!("You said: {text}");
-            assert!(!partial.is_empty() && partial.len() < full.len(), "{partial}");
+            assert!(
+                !partial.is_empty() && partial.len() < full.len(),
+                "{partial}"
+            );
 
             let c = client(release, json!({}), &[]);
             let (names, result) = if pull {
@@ -774,8 +891,15 @@ fn resume_after_a_cut_mid_stream() {
             assert_eq!(result["resume"]["phase"], "live", "{ctx}");
             assert_eq!(result["resume"]["completed"], false, "{ctx}");
             assert_eq!(result["resume"]["unavailable_reason"], Value::Null, "{ctx}");
-            assert_eq!(names.first().map(String::as_str), Some("resumePhase"), "{ctx}");
-            assert!(names.iter().filter(|n| *n == "resumePhase").count() == 2, "{ctx}");
+            assert_eq!(
+                names.first().map(String::as_str),
+                Some("resumePhase"),
+                "{ctx}"
+            );
+            assert!(
+                names.iter().filter(|n| *n == "resumePhase").count() == 2,
+                "{ctx}"
+            );
             assert_eq!(names.last().map(String::as_str), Some("done"), "{ctx}");
             assert_eq!(result["event_count"], names.len(), "{ctx}");
         }
@@ -794,11 +918,16 @@ fn resume_of_a_round_without_mirror_reports_why() {
         &[("X-Dev-Fault", "cut-mid-stream:300,resume-unavailable")],
     );
     let e = slow
-        .stream_with(&question(&app, &chat, "no mirror here", true), None, |_| true)
+        .stream_with(&question(&app, &chat, "no mirror here", true), None, |_| {
+            true
+        })
         .expect_err("cut");
     assert_eq!(e.status, FASTGPT_E_STREAM_INCOMPLETE, "{}", e.to_json());
     let c = client(release, json!({}), &[("X-Dev-Heartbeat-Ms", "50")]);
-    let r = parse(&c.resume_stream_with(&app, &chat, None, |_| true).expect("resume"));
+    let r = parse(
+        &c.resume_stream_with(&app, &chat, None, |_| true)
+            .expect("resume"),
+    );
     assert_eq!(r["resume"]["unavailable_reason"], "memoryPressure", "{r}");
     assert_eq!(r["resume"]["completed"], true, "{r}");
     assert_eq!(r["done"], true, "{r}");
@@ -820,7 +949,10 @@ fn readable_error_messages_per_release() {
         let e = c.get_chat_init(&app, &chat, None).expect_err("wrong key");
         let v = e.to_value();
         assert_eq!(e.status, FASTGPT_E_API, "{release}: {v}");
-        assert_eq!(v["error"]["message"], "Invalid API Key (unAuthApiKey)", "{release}: {v}");
+        assert_eq!(
+            v["error"]["message"], "Invalid API Key (unAuthApiKey)",
+            "{release}: {v}"
+        );
         assert_eq!(
             v["error"]["message_key"], "common:code_error.error_message.514",
             "{release}: {v}"

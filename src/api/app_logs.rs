@@ -77,6 +77,8 @@ impl Client {
     /// `fastgpt_get_app_logs`: one page of the app's chat logs between two dates;
     /// `options_json` members (`sources`, `tmbIds`, `chatSearch`, `feedbackType`,
     /// `unreadOnly`, `errorFilter`, ...) are passed through.
+    // The parameters of `fastgpt_get_app_logs`, one for one.
+    #[allow(clippy::too_many_arguments)]
     pub fn get_app_logs(
         &self,
         app_id: &str,
