@@ -274,7 +274,7 @@ fn at_least(release: &str, since: &str) -> bool {
 fn expected(op: &str, release: &str) -> Outcome {
     let since = match op {
         "fastgpt_get_suggested_questions" => "4.8.14",
-        "fastgpt_create_chat_completion_stream (v2)" => "4.9.4",
+        "fastgpt_create_chat_completion_stream (v2 completions)" => "4.9.4",
         "fastgpt_get_app_logs_chart" | "fastgpt_get_app_logs_total" => "4.12.0",
         "fastgpt_upload_chat_bytes" | "fastgpt_get_chat_file_url" => "4.14.0",
         "fastgpt_get_chat_records_v2" => "4.14.4",
@@ -386,7 +386,7 @@ fn run_release(release: &str) -> Run {
     );
     let mut has_v2 = false;
     record(
-        "fastgpt_create_chat_completion_stream (v2)",
+        "fastgpt_create_chat_completion_stream (v2 completions)",
         (|| {
             let r = parse(&v2.stream_with(&question(&app, &c3, "via v2", true), None, |_| true)?);
             ensure!(r["answer"] == "You said: via v2", "answer {}", r["answer"]);
@@ -748,7 +748,11 @@ fn render(runs: &[Run]) -> String {
     }
     t.push('\n');
     for (i, (op, _)) in runs[0].rows.iter().enumerate() {
-        t.push_str(&format!("| `{op}` |"));
+        let label = match op.split_once(' ') {
+            Some((name, note)) => format!("`{name}` {note}"),
+            None => format!("`{op}`"),
+        };
+        t.push_str(&format!("| {label} |"));
         for r in runs {
             t.push_str(&format!(" {} |", r.rows[i].1.cell()));
         }
