@@ -7,7 +7,9 @@
 //! (`{"reason"}`: FastGPT could not mirror the round), `resumeCompleted` (the chat's final
 //! state, when it is not generating any more) and `done` / `[DONE]`. The catch-up phase
 //! replays the mirrored round from its start, so the accumulated result is the whole
-//! round's; [`ResumeStream`] adds what the resume events said (`"resume"` in the result).
+//! round's; [`ResumeStream`] adds what the resume events said (`"resume"` in the result:
+//! the last phase, whether the round had completed, why no replay was available, and the
+//! final records that `resumeCompleted` carried).
 
 use serde_json::{json, Value};
 
@@ -32,6 +34,9 @@ struct ResumeState {
     unavailable_reason: Option<String>,
     /// The `dataId` of the last AI record of `resumeCompleted`'s records.
     last_ai_data_id: Option<String>,
+    /// `resumeCompleted`'s `records` (`{list, total, hasMorePrev, hasMoreNext}`): the chat's
+    /// final state, which FastGPT says to trust over a replay.
+    records: Option<Value>,
 }
 
 impl ResumeState {
@@ -46,9 +51,9 @@ impl ResumeState {
             }
             "resumeCompleted" => {
                 self.completed = true;
-                self.last_ai_data_id = serde_json::from_str::<Value>(data)
-                    .ok()
-                    .and_then(|v| last_ai_data_id(&v));
+                let state = serde_json::from_str::<Value>(data).ok();
+                self.last_ai_data_id = state.as_ref().and_then(last_ai_data_id);
+                self.records = state.and_then(|mut v| v.get_mut("records").map(Value::take));
             }
             _ => {}
         }
@@ -71,6 +76,7 @@ impl ResumeState {
                 "phase": self.phase,
                 "completed": self.completed,
                 "unavailable_reason": self.unavailable_reason,
+                "records": self.records,
             }),
         );
         Value::Object(o)
@@ -211,7 +217,7 @@ mod tests {
         let r = s.complete(base.clone());
         assert_eq!(
             r["resume"],
-            json!({"phase": null, "completed": false, "unavailable_reason": null})
+            json!({"phase": null, "completed": false, "unavailable_reason": null, "records": null})
         );
         assert_eq!(r["response_chat_item_id"], Value::Null);
         s.observe("resumePhase", "catchup");
@@ -227,6 +233,8 @@ mod tests {
         assert_eq!(r["resume"]["completed"], true);
         assert_eq!(r["resume"]["unavailable_reason"], "memoryPressure");
         assert_eq!(r["response_chat_item_id"], "ai1");
+        assert_eq!(r["resume"]["records"]["total"], 2);
+        assert_eq!(r["resume"]["records"]["list"][1]["dataId"], "ai1");
         assert_eq!(r["answer"], "a");
         // A reason that is not JSON is kept as sent.
         let mut odd = ResumeState::default();

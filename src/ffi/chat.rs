@@ -156,8 +156,10 @@ pub unsafe extern "C" fn fastgpt_stop_chat_completion(
 /// @param cancel     optional.
 /// @param out_json   optional; on FASTGPT_OK the round's accumulated result (as for
 ///                   fastgpt_create_chat_completion_stream) with
-///                   `"resume":{"phase","completed","unavailable_reason"}` added and
-///                   `response_chat_item_id` taken from "resumeCompleted" (else null);
+///                   `"resume":{"phase","completed","unavailable_reason","records"}`
+///                   added (`records`: the final records "resumeCompleted" carried, which
+///                   FastGPT says to trust over a replay, else null) and
+///                   `response_chat_item_id` taken from those records (else null);
 ///                   otherwise the error JSON, `partial` holding the result so far.
 /// @return the codes of fastgpt_create_chat_completion_stream; FASTGPT_E_API for an
 ///         unknown chat ("Chat not found"); FASTGPT_E_TIMEOUT when a round that has no

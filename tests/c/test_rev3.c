@@ -382,6 +382,7 @@ TEST(resume_after_a_cut_callback_form) {
     CHECK_JSTR(out, "resume.phase", "live");
     CHECK_JFALSE(out, "resume.completed");
     CHECK_JNULL(out, "resume.unavailable_reason");
+    CHECK_JNULL(out, "resume.records");
     CHECK_JINT(out, "event_count", r.n);
     text = rec_text(&r);
     CHECK_STR_EQ(text, full);
@@ -402,6 +403,14 @@ TEST(resume_after_a_cut_callback_form) {
     CHECK_JTRUE(out, "resume.completed");
     CHECK_JNULL(out, "resume.phase");
     CHECK_JSTR(out, "answer", "");
+    /* the final state: the round's records, its AI answer last */
+    CHECK_JSTR(out, "resume.records.list.1.obj", "AI");
+    CHECK_JSTR(out, "resume.records.list.1.value.0.text.content", full);
+    {
+        char *id = jstr(jget(out, "resume.records.list.1.dataId"));
+        CHECK_JSTR(out, "response_chat_item_id", id ? id : "?");
+        free(id);
+    }
     CHECK_JPRESENT(out, "response_chat_item_id");
     fastgpt_string_free(out);
     rec_free(&r);
