@@ -29,8 +29,9 @@ use serde_json::{json, Value};
 
 const KEY: &str = "fastgpt-dev-key";
 
-/// The releases emulated, oldest first: one per row of the versions reference's route
-/// overview, plus 4.14.4 (records v2 on its flat path) and 4.15.2 (app logs for API keys).
+/// The releases emulated, oldest first: one per era of FastGPT's chat routes (API keys on
+/// chat routes, presigned uploads, `history/` and `record/`, resume), the newest, plus
+/// 4.14.4 (records v2 on its flat path) and 4.15.2 (app logs for API keys).
 const RELEASES: &[&str] = &[
     "4.8.12", "4.13.x", "4.14.0", "4.14.4", "4.14.5", "4.14.11", "4.15.2", "4.16.1",
 ];
@@ -269,8 +270,8 @@ fn at_least(release: &str, since: &str) -> bool {
     key(release) >= key(since)
 }
 
-/// What the versions reference says each release does (§3.1 and §5 of the FastGPT
-/// versions facts): the routes that exist, and the app-log list's API-key support.
+/// What each release does, from FastGPT's history (the route table of devserver/README.md):
+/// the release that brought each route, and the app-log list's API keys (4.15.2).
 fn expected(op: &str, release: &str) -> Outcome {
     let since = match op {
         "fastgpt_get_suggested_questions" => "4.8.14",
