@@ -855,7 +855,7 @@ fn resume_after_a_cut_mid_stream() {
             let cut = client(
                 release,
                 json!({"completions_api": "v2", "stream_resume": true}),
-                &[("X-Dev-Fault", "cut-mid-stream:300")],
+                &[("X-Dev-Fault", "cut-mid-stream:1000")],
             );
             let e = cut
                 .stream_with(&question(&app, &chat, text, true), None, |_| true)
