@@ -4,6 +4,8 @@ use serde_json::{json, Map, Value};
 
 use crate::status::*;
 
+pub(crate) mod i18n;
+
 /// Which timeout fired (the error JSON's `timeout`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeoutKind {
@@ -34,8 +36,11 @@ pub(crate) const MAX_ERROR_BODY: usize = 64 * 1024;
 pub struct Error {
     /// The status code (`FASTGPT_E_*`).
     pub status: i32,
-    /// What happened, in words.
+    /// What happened, in readable English (a FastGPT message key is given as its text).
     pub message: String,
+    /// The message key FastGPT sent as its message (`common:code_error.error_message.514`),
+    /// when it sent one.
+    pub message_key: Option<String>,
     /// The HTTP status of the last response, if one arrived.
     pub http_status: Option<u16>,
     /// The envelope's numeric `code`, when the server sent an envelope.
@@ -66,6 +71,7 @@ impl Error {
         Error {
             status,
             message: message.into(),
+            message_key: None,
             http_status: None,
             api_code: None,
             status_text: None,
@@ -90,12 +96,50 @@ impl Error {
         Error::new(FASTGPT_E_PANIC, message)
     }
 
+    /// Sets `message` from what FastGPT sent (`api_code` and `status_text` already set):
+    /// an i18n key becomes its English text followed by the `statusText`, and the key is
+    /// kept in `message_key`; the issues of a validation error (`zodError`, or zod's issue
+    /// list sent as the message by FastGPT 4.14.4) add their field paths; no message at all
+    /// gives a summary of the code.
+    pub fn set_server_message(&mut self, message: Option<&str>, zod_error: Option<&Value>) {
+        let status_text = self.status_text.as_deref().filter(|s| !s.is_empty());
+        let with_status_text = |text: &str| match status_text {
+            Some(st) => format!("{text} ({st})"),
+            None => text.to_string(),
+        };
+        let code = self
+            .api_code
+            .as_ref()
+            .map_or_else(String::new, |c| format!(" {c}"));
+        let message = message.map(str::trim).filter(|m| !m.is_empty());
+        self.message_key = None;
+        self.message = match message {
+            Some(m) if i18n::is_message_key(m) => {
+                self.message_key = Some(m.to_string());
+                match i18n::english(m, status_text) {
+                    Some(text) => with_status_text(text),
+                    None => with_status_text(&format!("FastGPT error{code}: {m}")),
+                }
+            }
+            Some(m) => match zod_issues(&serde_json::from_str(m).unwrap_or(Value::Null)) {
+                // FastGPT 4.14.4 sent zod's issue list, as JSON text, as the message.
+                Some(issues) => format!("Data validation error: {issues}"),
+                None => m.to_string(),
+            },
+            None => with_status_text(&format!("FastGPT error{code}")),
+        };
+        if let Some(issues) = zod_error.and_then(zod_issues) {
+            self.message = format!("{}: {issues}", self.message);
+        }
+    }
+
     /// The error JSON as a value (every member present, `null` when unknown).
     pub fn to_value(&self) -> Value {
         let mut e = Map::new();
         e.insert("status".into(), json!(self.status));
         e.insert("status_name".into(), json!(status_name(self.status)));
         e.insert("message".into(), json!(self.message));
+        e.insert("message_key".into(), json!(self.message_key));
         e.insert("http_status".into(), json!(self.http_status));
         e.insert(
             "api_code".into(),
@@ -146,6 +190,40 @@ impl std::fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// The issues of a zod validation error (`[{"path":["appId"],"message":"..."}, ...]`) as
+/// `appId: message; other.0: message`, at most 10 of them, each message cut to 300 bytes;
+/// `None` when `v` is not such a list.
+fn zod_issues(v: &Value) -> Option<String> {
+    const MAX_ISSUES: usize = 10;
+    let issues = v.as_array().filter(|a| !a.is_empty())?;
+    let mut parts = Vec::new();
+    for issue in issues.iter().take(MAX_ISSUES) {
+        let mut message = issue.get("message")?.as_str()?.to_string();
+        truncate_on_char_boundary(&mut message, 300);
+        let path: Vec<String> = issue
+            .get("path")
+            .and_then(Value::as_array)
+            .map(|p| {
+                p.iter()
+                    .map(|seg| match seg {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        parts.push(if path.is_empty() {
+            message
+        } else {
+            format!("{}: {message}", path.join("."))
+        });
+    }
+    if issues.len() > MAX_ISSUES {
+        parts.push(format!("and {} more", issues.len() - MAX_ISSUES));
+    }
+    Some(parts.join("; "))
+}
 
 /// Turns a raw response body into the error JSON's `body`: invalid UTF-8 becomes U+FFFD,
 /// every secret is replaced by `***`, and the result is cut to 64 KiB on a character
@@ -321,6 +399,7 @@ mod tests {
             "status",
             "status_name",
             "message",
+            "message_key",
             "http_status",
             "api_code",
             "status_text",
@@ -336,6 +415,90 @@ mod tests {
             assert!(e.contains_key(k), "{k}");
         }
         assert_eq!(e["status_name"], "FASTGPT_E_INVALID_ARGUMENT");
+        assert_eq!(e["message_key"], Value::Null);
+    }
+
+    fn server_error(code: i64, status_text: &str) -> Error {
+        let mut e = Error::new(FASTGPT_E_API, "");
+        e.api_code = Some(json!(code));
+        e.status_text = Some(status_text.to_string()).filter(|s| !s.is_empty());
+        e
+    }
+
+    #[test]
+    fn message_keys_become_english_with_the_status_text() {
+        let mut e = server_error(514, "unAuthApiKey");
+        e.set_server_message(Some("common:code_error.error_message.514"), None);
+        assert_eq!(e.message, "Invalid API Key (unAuthApiKey)");
+        assert_eq!(
+            e.message_key.as_deref(),
+            Some("common:code_error.error_message.514")
+        );
+        assert_eq!(
+            e.to_value()["error"]["message_key"],
+            "common:code_error.error_message.514"
+        );
+        // A key of a moved family code: found by its statusText.
+        let mut e = server_error(507004, "missingParams");
+        e.set_server_message(Some("common:code_error.error_message.507004"), None);
+        assert_eq!(e.message, "Insufficient parameters (missingParams)");
+        // An unknown key is named, never dropped.
+        let mut e = server_error(599999, "");
+        e.set_server_message(Some("common:code_error.brand_new"), None);
+        assert_eq!(
+            e.message,
+            "FastGPT error 599999: common:code_error.brand_new"
+        );
+        assert_eq!(
+            e.message_key.as_deref(),
+            Some("common:code_error.brand_new")
+        );
+        // Text stays text; no message gives the code.
+        let mut e = server_error(500, "error");
+        e.set_server_message(Some("Chat item not found"), None);
+        assert_eq!(
+            (e.message.as_str(), e.message_key),
+            ("Chat item not found", None)
+        );
+        let mut e = server_error(429, "");
+        e.set_server_message(None, None);
+        assert_eq!(e.message, "FastGPT error 429");
+    }
+
+    #[test]
+    fn validation_errors_name_their_fields() {
+        let zod = json!([
+            {"origin":"string","code":"invalid_format","path":["appId"],"message":"Invalid ObjectId"},
+            {"code":"too_small","path":["chatIds", 0],"message":"Too small"},
+            {"code":"custom","path":[],"message":"appId, skillId or share auth must be provided"}
+        ]);
+        let mut e = server_error(400, "error");
+        e.set_server_message(Some("Data validation error"), Some(&zod));
+        assert_eq!(
+            e.message,
+            "Data validation error: appId: Invalid ObjectId; chatIds.0: Too small; appId, skillId or share auth must be provided"
+        );
+        assert_eq!(e.message_key, None);
+        // zod's list as the message itself (FastGPT 4.14.4).
+        let mut e = server_error(500, "");
+        e.set_server_message(
+            Some(r#"[{"code":"too_small","minimum":1,"path":["dataId"],"message":"String must contain at least 1 character(s)"}]"#),
+            None,
+        );
+        assert_eq!(
+            e.message,
+            "Data validation error: dataId: String must contain at least 1 character(s)"
+        );
+        // Not issues: ignored.
+        let mut e = server_error(400, "error");
+        e.set_server_message(Some("Data validation error"), Some(&json!({"x": 1})));
+        assert_eq!(e.message, "Data validation error");
+        let many: Vec<Value> = (0..12)
+            .map(|i| json!({"path":[format!("f{i}")],"message":"bad"}))
+            .collect();
+        let mut e = server_error(400, "error");
+        e.set_server_message(Some("Data validation error"), Some(&Value::Array(many)));
+        assert!(e.message.ends_with("f9: bad; and 2 more"), "{}", e.message);
     }
 
     #[test]

@@ -228,8 +228,17 @@ impl Client {
         } else {
             "file"
         };
+        // §6.2 (revision 3): a URL the model can fetch, not the private bucket's address.
+        let url = self.fetchable_url(
+            app_id,
+            chat_id,
+            &key,
+            presign.preview_url.as_deref(),
+            storage_url,
+            cancel,
+        )?;
         Ok(json!({
-            "url": presign.preview_url.clone().unwrap_or(storage_url),
+            "url": url,
             "key": key,
             "name": file_name,
             "type": kind,
