@@ -568,7 +568,9 @@ TEST(error_e2_envelope_wrong_key) {
         CHECK_EQ(e.api_code(), std::optional<long long>(514));
         CHECK_EQ(e.api_code_json(), std::optional<std::string>("514"));
         CHECK_EQ(e.status_text(), std::optional<std::string>("unAuthApiKey"));
-        CHECK(contains(e.message(), "514"));
+        // Revision 3: the i18n key moved to message_key; message is its English text.
+        CHECK_EQ(e.message_key(), std::optional<std::string>("common:code_error.error_message.514"));
+        CHECK_EQ(e.message(), std::string("Invalid API Key (unAuthApiKey)"));
         CHECK(contains(e.body().value_or(""), "unAuthApiKey"));
         CHECK_EQ(e.method(), std::optional<std::string>("POST"));
         CHECK(contains(e.url().value_or(""), "/api/core/chat/history/getHistories"));
@@ -1023,7 +1025,7 @@ TEST(rev3_app_logs) {
     EXPECT_ERROR(FASTGPT_E_INVALID_ARGUMENT, c.get_app_logs(app, start, end, -1, 10), e, {});
 }
 
-TEST(rev3_title_message_key_stream_timeout) {
+TEST(rev3_stream_title) {
     // title: a 4.16 detail stream's chatTitle
     const Client c = release_client();
     const std::string app = uniq_app();
@@ -1031,15 +1033,20 @@ TEST(rev3_title_message_key_stream_timeout) {
     CHECK(!json::get_string(r, {"title"}).value_or("").empty());
     const std::string plain = c.create_chat_completion_stream(request_for(app, uniq("title"), "no title"), nullptr);
     CHECK(json::is_null(json::at(plain, {"title"})));
+}
 
+TEST(rev3_message_key) {
     // message_key: FastGPT's i18n key, with message in English
+    const std::string app = uniq_app();
     const Client bad = client("\"headers\":{\"X-Dev-FastGPT-Version\":\"4.16.1\"},\"max_retries\":0", "fastgpt-wrong");
     EXPECT_ERROR(FASTGPT_E_API, bad.get_chat_init(app, "x"), e, {
         CHECK_EQ(e.message_key(), std::optional<std::string>("common:code_error.error_message.514"));
         CHECK(contains(e.message(), "unAuthApiKey"));
         CHECK(!contains(e.message(), "common:"));
     });
+}
 
+TEST(rev3_stream_timeout) {
     // stream_timeout_ms: a trickle that defeats the idle timeout ends as a "request" timeout
     const Client slow = fault_client("trickle:200",
                                      "\"stream_timeout_ms\":800,\"stream_idle_timeout_ms\":5000,\"max_retries\":0");

@@ -338,7 +338,7 @@ namespace FastGpt.Tests
         }
 
         [Test]
-        public void TitleMessageKeyAndStreamTimeout()
+        public void StreamTitle()
         {
             string app = NewAppId();
             using (FastGptClient c = ReleaseClient())
@@ -348,7 +348,12 @@ namespace FastGpt.Tests
                 r = Obj(c.CreateChatCompletionStream(Request("no title", NewChatId(), appId: app), null));
                 Assert.Null(r["title"], "no title without detail");
             }
+        }
 
+        [Test]
+        public void MessageKey()
+        {
+            string app = NewAppId();
             var o = new FastGptClientOptions
             {
                 ApiKey = "fastgpt-wrong",
@@ -363,7 +368,11 @@ namespace FastGpt.Tests
                 Assert.Contains("unAuthApiKey", e.Message, "English message with the statusText");
                 Assert.True(e.Message.IndexOf("common:", StringComparison.Ordinal) < 0, "no raw key in message: " + e.Message);
             }
+        }
 
+        [Test]
+        public void StreamTimeout()
+        {
             using (FastGptClient slow = Client(Headers("X-Dev-Fault", "trickle:200"), x =>
             {
                 x.StreamTimeoutMs = 800;
