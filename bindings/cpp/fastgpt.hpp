@@ -967,7 +967,8 @@ class Client {
     // Events as create_chat_completion_stream's plus "resumePhase" ("catchup", then "live"),
     // "resumeUnavailable" and "resumeCompleted". The catch-up replays the round from its
     // start: the result is the round's whole result with
-    // "resume":{"phase","completed","unavailable_reason"} added.
+    // "resume":{"phase","completed","unavailable_reason","records"} added (records: the final
+    // records "resumeCompleted" carried, else null; response_chat_item_id comes from them).
     std::string resume_chat_completion_stream(const std::string& app_id, const std::string& chat_id,
                                               const EventCallback& on_event,
                                               CancelArg cancel = {}) const {

@@ -849,6 +849,11 @@ TEST(rev3_resume_after_cut_callback) {
         return true;
     });
     CHECK(json::at(again, {"resume", "completed"}) == std::optional<std::string_view>("true"));
+    // resumeCompleted's final records are kept; the AI record's dataId is the result's.
+    CHECK(!json::is_null(json::at(again, {"resume", "records", "list"})));
+    CHECK_EQ(json::get_string(again, {"resume", "records", "list", "1", "obj"}), std::optional<std::string>("AI"));
+    CHECK_EQ(json::get_string(again, {"response_chat_item_id"}),
+             json::get_string(again, {"resume", "records", "list", "1", "id"}));
     REQUIRE(events.size() >= 2);
     CHECK_EQ(events.front().event, std::string("resumeCompleted"));
     CHECK(events.back().is_done());

@@ -713,8 +713,9 @@ func (c *Client) StopChatCompletion(ctx context.Context, appID, chatID string) (
 // events exactly as CreateChatCompletionStream's, plus "resumePhase" ("catchup", then
 // "live"), "resumeUnavailable" and "resumeCompleted". The catch-up replays the round from
 // its start, so the result is the round's whole stream result with
-// "resume": {"phase","completed","unavailable_reason"} added. A chat that is no longer
-// generating answers with "resumeCompleted" and "done".
+// "resume": {"phase","completed","unavailable_reason","records"} added (records: the final
+// records resumeCompleted carried, else null; response_chat_item_id comes from them). A
+// chat that is no longer generating answers with "resumeCompleted" and "done".
 func (c *Client) ResumeChatCompletionStream(ctx context.Context, appID, chatID string, fn func(Event) error) (json.RawMessage, error) {
 	var a cargs
 	app, chat := a.str("appID", appID), a.str("chatID", chatID)

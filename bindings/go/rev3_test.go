@@ -151,6 +151,17 @@ func TestResumeAfterCutCallback(t *testing.T) {
 	if r.Resume == nil || !r.Resume.Completed || !r.Done || len(events) < 2 || events[0].Name != "resumeCompleted" {
 		t.Fatalf("resume of a finished chat: %s %+v", raw, events)
 	}
+	// resumeCompleted's final records are kept, and the AI record's dataId is the result's.
+	var recs struct {
+		List []struct {
+			ID  string `json:"id"`
+			Obj string `json:"obj"`
+		} `json:"list"`
+	}
+	mustUnmarshal(t, r.Resume.Records, &recs)
+	if n := len(recs.List); n < 2 || recs.List[n-1].Obj != "AI" || r.ResponseChatItemID != recs.List[n-1].ID {
+		t.Fatalf("records of a finished chat: %s", raw)
+	}
 	if st := historyStatus(t, c, app, chat)[chat]; st.ChatGenerateStatus != 1 {
 		t.Fatalf("history status after the round: %+v", st)
 	}

@@ -52,11 +52,13 @@ type StreamResult struct {
 }
 
 // ResumeInfo is the "resume" member of a resumed stream's result: the last resumePhase
-// ("catchup" or "live"), whether resumeCompleted arrived, and resumeUnavailable's reason.
+// ("catchup" or "live"), whether resumeCompleted arrived, resumeUnavailable's reason, and
+// the final records resumeCompleted carried (FastGPT's authoritative state; nil when none).
 type ResumeInfo struct {
-	Phase             *string `json:"phase"`
-	Completed         bool    `json:"completed"`
-	UnavailableReason *string `json:"unavailable_reason"`
+	Phase             *string         `json:"phase"`
+	Completed         bool            `json:"completed"`
+	UnavailableReason *string         `json:"unavailable_reason"`
+	Records           json.RawMessage `json:"records"`
 }
 
 // ParseStreamResult decodes a stream result (or an *Error's Partial). JSON null members
@@ -68,6 +70,9 @@ func ParseStreamResult(raw json.RawMessage) (StreamResult, error) {
 	}
 	r.Interactive, r.Variables = nonNull(r.Interactive), nonNull(r.Variables)
 	r.FlowResponses, r.ToolCalls = nonNull(r.FlowResponses), nonNull(r.ToolCalls)
+	if r.Resume != nil {
+		r.Resume.Records = nonNull(r.Resume.Records)
+	}
 	return r, nil
 }
 

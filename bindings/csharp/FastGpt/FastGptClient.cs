@@ -549,7 +549,8 @@ namespace FastGpt
         /// gets the events as CreateChatCompletionStream's, plus "resumePhase" ("catchup", then
         /// "live"), "resumeUnavailable" and "resumeCompleted". The catch-up replays the round
         /// from its start: the result is the round's whole result with
-        /// "resume":{"phase","completed","unavailable_reason"} added. A chat that is no longer
+        /// "resume":{"phase","completed","unavailable_reason","records"} added (records: the
+        /// final records "resumeCompleted" carried, else null). A chat that is no longer
         /// generating answers with "resumeCompleted" and "done".
         /// </summary>
         public string ResumeChatCompletionStream(string appId, string chatId, Action<StreamEvent> onEvent,

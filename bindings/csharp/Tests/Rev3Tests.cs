@@ -95,6 +95,11 @@ namespace FastGpt.Tests
                 events.Clear();
                 JsonObject again = Obj(c.ResumeChatCompletionStreamAsync(app, chat, events.Add).Result);
                 Assert.Equal(true, again.GetObject("resume").GetBoolean("completed"), "completed");
+                // resumeCompleted's final records are kept; the AI record's dataId is the result's.
+                var records = (JsonArray)again.GetObject("resume").GetObject("records")["list"];
+                var lastAi = (JsonObject)records[records.Count - 1];
+                Assert.Equal("AI", lastAi.GetString("obj"), "last record");
+                Assert.Equal(lastAi.GetString("id"), again.GetString("response_chat_item_id"), "response_chat_item_id");
                 Assert.Equal("resumeCompleted", events.First().Event, "first event of a finished chat");
                 Assert.Equal("done", events.Last().Event, "last event of a finished chat");
             }
