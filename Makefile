@@ -60,6 +60,7 @@ test-install: build
 install: build
 	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(LIBDIR)/cmake/fastgpt
 	install -m 644 include/fastgpt.h $(DESTDIR)$(INCLUDEDIR)/fastgpt.h
+	install -m 644 bindings/cpp/fastgpt.hpp $(DESTDIR)$(INCLUDEDIR)/fastgpt.hpp
 	install -m 755 target/release/libfastgpt.so $(DESTDIR)$(LIBDIR)/libfastgpt.so.$(VERSION)
 	ln -sf libfastgpt.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libfastgpt.so.$(MAJOR)
 	ln -sf libfastgpt.so.$(MAJOR) $(DESTDIR)$(LIBDIR)/libfastgpt.so
@@ -69,13 +70,13 @@ install: build
 	$(SUBST) pkg/fastgptConfigVersion.cmake.in > $(DESTDIR)$(LIBDIR)/cmake/fastgpt/fastgptConfigVersion.cmake
 
 uninstall:
-	rm -f $(DESTDIR)$(INCLUDEDIR)/fastgpt.h $(DESTDIR)$(LIBDIR)/libfastgpt.so* $(DESTDIR)$(LIBDIR)/libfastgpt.a \
+	rm -f $(DESTDIR)$(INCLUDEDIR)/fastgpt.h $(DESTDIR)$(INCLUDEDIR)/fastgpt.hpp $(DESTDIR)$(LIBDIR)/libfastgpt.so* $(DESTDIR)$(LIBDIR)/libfastgpt.a \
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/fastgpt.pc
 	rm -rf $(DESTDIR)$(LIBDIR)/cmake/fastgpt
 
 # The C++, Go, C# and Swift bindings' tests (each says SKIP when its toolchain is missing).
 test-bindings: build
-	@for t in examples/cpp/test.sh examples/go/test.sh examples/csharp/test.sh examples/swift/check.sh; do \
+	@for t in bindings/cpp/test.sh bindings/go/test.sh bindings/csharp/test.sh bindings/swift/test.sh; do \
 	  if [ -f $$t ]; then echo "== $$t"; bash $$t || exit 1; fi; \
 	done
 

@@ -9,7 +9,9 @@ fn main() {
             println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libfastgpt.so.{major}");
         }
         Ok("macos") | Ok("ios") => {
-            println!("cargo:rustc-cdylib-link-arg=-Wl,-install_name,@rpath/libfastgpt.{major}.dylib");
+            println!(
+                "cargo:rustc-cdylib-link-arg=-Wl,-install_name,@rpath/libfastgpt.{major}.dylib"
+            );
         }
         _ => {}
     }

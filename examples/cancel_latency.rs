@@ -46,7 +46,10 @@ fn full_backlog() -> (String, Vec<TcpStream>, libc_listener::Listener) {
     let mut fillers = Vec::new();
     // Fill the queue (backlog 0 holds one or two pending connections on Linux).
     for _ in 0..4 {
-        match TcpStream::connect_timeout(&format!("127.0.0.1:{}", l.port).parse().unwrap(), Duration::from_millis(200)) {
+        match TcpStream::connect_timeout(
+            &format!("127.0.0.1:{}", l.port).parse().unwrap(),
+            Duration::from_millis(200),
+        ) {
             Ok(s) => fillers.push(s),
             Err(_) => break,
         }
@@ -71,12 +74,18 @@ mod libc_listener {
                 addr.sin_family = libc::AF_INET as libc::sa_family_t;
                 addr.sin_addr.s_addr = u32::from_ne_bytes([127, 0, 0, 1]);
                 let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
-                assert_eq!(libc::bind(fd, &addr as *const _ as *const libc::sockaddr, len), 0);
+                assert_eq!(
+                    libc::bind(fd, &addr as *const _ as *const libc::sockaddr, len),
+                    0
+                );
                 assert_eq!(libc::listen(fd, 0), 0);
                 let mut got: libc::sockaddr_in = std::mem::zeroed();
                 let mut glen = len;
                 libc::getsockname(fd, &mut got as *mut _ as *mut libc::sockaddr, &mut glen);
-                Listener { fd, port: u16::from_be(got.sin_port) }
+                Listener {
+                    fd,
+                    port: u16::from_be(got.sin_port),
+                }
             }
         }
     }
@@ -120,22 +129,33 @@ fn measure(name: &str, tries: usize, run: impl Fn(&CancelToken) -> i32 + Sync) {
 }
 
 fn main() {
-    let tries: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100);
+    let tries: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100);
     let code = |r: Result<String, fastgpt::Error>| r.err().map_or(0, |e| e.status);
 
     let (url, _fillers, _l) = full_backlog();
     let c = client(&url);
-    measure("connect", tries, |t| code(c.get_chat_init("a", "b", Some(t))));
+    measure("connect", tries, |t| {
+        code(c.get_chat_init("a", "b", Some(t)))
+    });
 
     let url = stalling_server(b"");
     let c = client(&url);
-    measure("waiting for headers", tries, |t| code(c.get_chat_init("a", "b", Some(t))));
+    measure("waiting for headers", tries, |t| {
+        code(c.get_chat_init("a", "b", Some(t)))
+    });
 
     let url = stalling_server(
         b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n1c\r\ndata: {\"choices\":[]}\n\n\r\n",
     );
     let c = client(&url);
     measure("stream read", tries, |t| {
-        code(c.stream_with(r#"{"messages":[{"role":"user","content":"hi"}]}"#, Some(t), |_| true))
+        code(c.stream_with(
+            r#"{"messages":[{"role":"user","content":"hi"}]}"#,
+            Some(t),
+            |_| true,
+        ))
     });
 }

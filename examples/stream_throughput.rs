@@ -10,7 +10,7 @@ use std::io::Read;
 use std::sync::Arc;
 use std::time::Instant;
 
-use fastgpt::accumulate::Accumulator;
+use fastgpt::stream::accumulate::Accumulator;
 use fastgpt::stream::StreamSession;
 
 /// Hands out the data in 16 KiB reads, as a socket would.
@@ -26,12 +26,22 @@ impl Read for Chunks {
 }
 
 fn main() {
-    let path = std::env::args().nth(1).expect("usage: stream_throughput FILE [RUNS]");
-    let runs: usize = std::env::args().nth(2).and_then(|r| r.parse().ok()).unwrap_or(5);
+    let path = std::env::args()
+        .nth(1)
+        .expect("usage: stream_throughput FILE [RUNS]");
+    let runs: usize = std::env::args()
+        .nth(2)
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5);
     let data = std::fs::read(&path).expect("read the stream file");
     for _ in 0..runs {
         let acc = Accumulator::new(None, "id".into(), 64 << 20);
-        let mut s = StreamSession::from_reader(Box::new(Chunks(data.clone(), 0)), acc, 16 << 20, Arc::new(vec![]));
+        let mut s = StreamSession::from_reader(
+            Box::new(Chunks(data.clone(), 0)),
+            acc,
+            16 << 20,
+            Arc::new(vec![]),
+        );
         let t = Instant::now();
         let mut events = 0u64;
         let mut text_bytes = 0usize;

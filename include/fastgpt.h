@@ -1,28 +1,75 @@
 /*
  * libfastgpt: a FastGPT client with a C ABI.
  *
- * Conventions for every function (see README.md and the contract, c-api.md):
- * - Strings in are NUL-terminated UTF-8, borrowed for the call. A required pointer that is
- *   NULL, a string that is not UTF-8, or a *_json parameter that is not JSON of the stated
- *   type gives FASTGPT_E_INVALID_ARGUMENT and sends no request.
- * - Every non-NULL out-pointer has NULL stored through it on entry. Strings returned through
- *   a `char **` are owned by the caller and freed only with fastgpt_string_free (never
- *   free()). A non-NULL `char **out_json` always receives a string: the response JSON on
- *   FASTGPT_OK, the error JSON otherwise: {"error":{"status","status_name","message",
- *   "http_status","api_code","status_text","body","retry_after_ms","request_id","method",
- *   "url","attempts","timeout","partial"}}.
- * - Handles are reference-counted: a running call or an open stream keeps its client and
- *   token alive, so they may be freed while calls still run. Using a handle after freeing
- *   it, or freeing it twice, is undefined behaviour. Every _free accepts NULL.
- * - A client is safe to use from many threads at once. Request functions block the calling
- *   thread; stream callbacks run on the calling thread only.
- * - No function prints anything; no panic crosses the boundary (FASTGPT_E_PANIC instead).
+ * This header is the reference manual. Its groups follow the order in which a program
+ * uses the library: versions and status codes, the client, cancellation, chat completions
+ * (blocking and streaming), pull streams, histories, records and feedback, suggested
+ * questions and app analytics, chat files, and any other endpoint. The rules below hold
+ * for every function and are not repeated in the function comments, which state only what
+ * is particular to each function. The C API contract and a guide are in docs/
+ * (docs/guide.md).
+ *
+ * Reading a function comment
+ * - "@param p  required" means p must not be NULL; "optional" means it may be NULL, and
+ *   says what NULL means. Under Clang every pointer is marked FASTGPT_NONNULL or
+ *   FASTGPT_NULLABLE accordingly. "Since:" is the first version that has the function.
+ *
+ * Arguments
+ * - Strings in are NUL-terminated UTF-8, borrowed for the call only (the library keeps no
+ *   pointer to them). A required pointer that is NULL, a string that is not UTF-8, or a
+ *   *_json parameter that is not JSON of the stated type gives FASTGPT_E_INVALID_ARGUMENT
+ *   and sends no request.
+ *
+ * Out-parameters and ownership
+ * - Every non-NULL out-pointer has NULL stored through it on entry, before any check; on
+ *   failure, out-parameters other than the error string stay NULL.
+ * - Strings returned through a `char **` belong to the caller, who frees each exactly once
+ *   with fastgpt_string_free (never free()). A non-NULL `char **out_json` always receives
+ *   a string: the response JSON on FASTGPT_OK, the error JSON otherwise. A non-NULL
+ *   `char **out_error` receives NULL on FASTGPT_OK and the error JSON otherwise.
+ * - `const char *` results are static (never freed) or, for fastgpt_stream_next, belong
+ *   to the stream.
+ * - Handles (client, cancel token, stream) are reference-counted: a running call or an
+ *   open stream keeps its client and token alive, so they may be freed while calls still
+ *   run. Using a handle after freeing it, or freeing it twice, is undefined behaviour.
+ *   Every _free accepts NULL, never blocks, and may run on any thread.
+ *
+ * Threading
+ * - Every function may be called from any thread. A client and a cancel token may be used
+ *   from many threads at once, and many calls may run on one client concurrently; a pull
+ *   stream is used by one thread at a time.
+ * - Request functions block the calling thread until a result, an error, a timeout or a
+ *   cancellation; stream callbacks run on the calling thread only. Creating a client does
+ *   no network I/O.
+ *
+ * Errors
+ * - A request function returns FASTGPT_OK or a FASTGPT_E_ code: FASTGPT_E_INVALID_ARGUMENT
+ *   (bad input; nothing is sent), FASTGPT_E_TRANSPORT, FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP,
+ *   FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED, FASTGPT_E_PANIC, and for
+ *   streams also FASTGPT_E_STREAM_INCOMPLETE and FASTGPT_E_ABORTED. fastgpt_status_str
+ *   names a code. No function prints anything, and no panic crosses the boundary
+ *   (FASTGPT_E_PANIC instead).
+ * - The error JSON is {"error":{...}} with the members "status" (the code),
+ *   "status_name", "message" (what happened), "http_status", "api_code" and
+ *   "status_text" (FastGPT's `code` and `statusText`), "body" (the response body, at most
+ *   64 KiB), "retry_after_ms", "request_id", "method", "url" (the last request),
+ *   "attempts", "timeout" ("connect", "request" or "idle") and "partial" (streaming calls:
+ *   the result so far); a member that does not apply is null. Members may be added, never
+ *   removed or renamed.
+ *
+ * Retries
+ * - Up to `max_retries` further attempts with exponential backoff, only where a retry
+ *   cannot repeat work the server already did: for every call, a connect failure, a 429
+ *   and a 503 that is not a FastGPT envelope; for the endpoint calls (histories, records,
+ *   feedback, questions, analytics, uploads, and fastgpt_request with GET, PUT or DELETE)
+ *   also 502, 504 and a transport error after the request was written. The cancel token
+ *   interrupts every wait.
  */
 
 #ifndef FASTGPT_H
 #define FASTGPT_H
 
-/* Generated by cbindgen from the Rust sources (src/ffi/, src/status.rs). Do not edit: run `make header`. */
+/* Generated by cbindgen from the Rust sources (src/ffi/, src/status.rs), grouped by tests/header.rs. Do not edit: run `make header`. */
 
 #include <stdint.h>
 #include <stddef.h>
@@ -36,6 +83,19 @@
 #define FASTGPT_NONNULL
 #define FASTGPT_NULLABLE
 #endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif // __cplusplus
+
+/* ======================================================================================
+ * Versions & status codes
+ *
+ * The version of the header (the FASTGPT_VERSION_ macros) and of the library that is
+ * loaded (fastgpt_version, fastgpt_version_number); while MAJOR is 0, a program or binding
+ * must refuse to run unless both have the same MAJOR.MINOR. Every request function returns
+ * one of the status codes below; fastgpt_status_str names one.
+ * ====================================================================================== */
 
 /**
  * Library version, major part (matches Cargo.toml).
@@ -117,9 +177,41 @@
 #define FASTGPT_E_PANIC 10
 
 /**
- * An opaque cancel token. Thread-safe.
+ * The library version, exactly "MAJOR.MINOR.PATCH" (optionally followed by
+ * "-<pre-release>").
+ *
+ * @return a static string; never NULL; do not free.
+ * Since: 0.1.0
  */
-typedef struct fastgpt_cancel_token fastgpt_cancel_token;
+const char *FASTGPT_NONNULL fastgpt_version(void);
+
+/**
+ * The library version as MAJOR*1000000 + MINOR*1000 + PATCH.
+ *
+ * @return the number; compare `fastgpt_version_number() / 1000` with
+ *         `FASTGPT_VERSION_NUMBER / 1000` to check that header and library match (0.x).
+ * Since: 0.1.0
+ */
+int32_t fastgpt_version_number(void);
+
+/**
+ * The static name of a status code ("FASTGPT_OK", "FASTGPT_E_API", ...), or "unknown"
+ * for any other integer.
+ *
+ * @param code  any integer.
+ * @return a static string; never NULL; do not free.
+ * Since: 0.1.0
+ */
+const char *FASTGPT_NONNULL fastgpt_status_str(int32_t code);
+
+/* ======================================================================================
+ * Client lifecycle
+ *
+ * A client holds the options, the connection pool and the API key. Create one per server
+ * and key, share it between threads, and free it with fastgpt_client_free (calls still
+ * running keep it alive until they return). Strings the library returns through a
+ * `char **` are freed with fastgpt_string_free.
+ * ====================================================================================== */
 
 /**
  * An opaque FastGPT client. Thread-safe: any number of threads may run calls on one client.
@@ -127,9 +219,133 @@ typedef struct fastgpt_cancel_token fastgpt_cancel_token;
 typedef struct fastgpt_client fastgpt_client;
 
 /**
- * An open streaming completion read with fastgpt_stream_next. Used by one thread at a time.
+ * Creates a client with only `api_key` and `base_url` set (every other option at its
+ * default). No network I/O.
+ *
+ * @param api_key     required; non-empty printable ASCII; sent as `Authorization: Bearer`.
+ * @param base_url    optional (NULL = `http://localhost:3000`); a trailing `/`, `/api`,
+ *                    `/api/v1` or `/api/v2` is removed.
+ * @param out_client  required; receives the new client, NULL on failure.
+ * @param out_error   optional; receives NULL on success, the error JSON otherwise.
+ * @return FASTGPT_OK, FASTGPT_E_INVALID_ARGUMENT (a NULL or invalid argument), or
+ *         FASTGPT_E_PANIC.
+ * Since: 0.1.0
  */
-typedef struct fastgpt_stream fastgpt_stream;
+int32_t fastgpt_client_new(const char *FASTGPT_NONNULL api_key,
+                           const char *FASTGPT_NULLABLE base_url,
+                           struct fastgpt_client *FASTGPT_NULLABLE *FASTGPT_NONNULL out_client,
+                           char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_error);
+
+/**
+ * Creates a client from a JSON object of options (unknown keys are an error). No network
+ * I/O.
+ *
+ * Keys: `api_key` (required), `base_url`, `connect_timeout_ms` (10000), `timeout_ms`
+ * (60000), `completion_timeout_ms` (600000), `stream_idle_timeout_ms` (60000),
+ * `max_retries` (2), `retry_delay_ms` (1000), `max_retry_after_ms` (60000), `headers`
+ * (object of strings), `tls_roots` ("platform"|"webpki"), `ca_cert_pem`, `proxy`
+ * (http:// or socks5:// URL; "" = none; absent = environment), `api_paths`
+ * ("auto"|"current"|"legacy"), `completions_api` ("v1"|"v2"), `max_response_bytes`
+ * (64 MiB), `max_event_bytes` (16 MiB). Integers are JSON integers from 0 to 2147483647
+ * (`connect_timeout_ms` from 1); 0 means "no limit" for the three request/stream timeouts.
+ *
+ * @param options_json  required; a JSON object.
+ * @param out_client    required; receives the new client, NULL on failure.
+ * @param out_error     optional; receives NULL on success, the error JSON otherwise.
+ * @return FASTGPT_OK, FASTGPT_E_INVALID_ARGUMENT (not a JSON object, an unknown key, a
+ *         wrong type or value), or FASTGPT_E_PANIC.
+ * Since: 0.1.0
+ */
+int32_t fastgpt_client_new_with_options(const char *FASTGPT_NONNULL options_json,
+                                        struct fastgpt_client *FASTGPT_NULLABLE *FASTGPT_NONNULL out_client,
+                                        char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_error);
+
+/**
+ * Gives up the caller's reference to a client. Calls still running on it (on other
+ * threads, or the call whose callback is running) keep their own reference and finish
+ * normally; streams opened from it stay usable. Never blocks; may run on a finalizer
+ * thread.
+ *
+ * @param client  optional; NULL does nothing.
+ * Since: 0.1.0
+ */
+void fastgpt_client_free(struct fastgpt_client *FASTGPT_NULLABLE client);
+
+/**
+ * Frees a string the library returned through a `char **` (response JSON, error JSON).
+ * Only for strings from this library: never pass them to free(), nor other pointers here.
+ *
+ * @param s  optional; NULL does nothing.
+ * Since: 0.1.0
+ */
+void fastgpt_string_free(char *FASTGPT_NULLABLE s);
+
+/* ======================================================================================
+ * Cancellation
+ *
+ * A cancel token stops calls from any thread: pass it as the `cancel` argument of any
+ * number of calls and streams, then cancel it, or give it a deadline. A cancelled call
+ * returns FASTGPT_E_CANCELLED within about 100 ms, whatever phase it is in. A token is
+ * thread-safe and cannot be reset: use a new one for new calls.
+ * ====================================================================================== */
+
+/**
+ * An opaque cancel token. Thread-safe.
+ */
+typedef struct fastgpt_cancel_token fastgpt_cancel_token;
+
+/**
+ * Creates a cancel token.
+ *
+ * @return a new token; NULL only after an internal error (caught panic).
+ * Since: 0.1.0
+ */
+struct fastgpt_cancel_token *FASTGPT_NULLABLE fastgpt_cancel_token_new(void);
+
+/**
+ * Cancels the token for good: every call given it returns FASTGPT_E_CANCELLED within
+ * about 100 ms, whatever phase it is in, and calls given it later return at once without
+ * network I/O. Idempotent; never blocks; may be called from a stream callback. Not
+ * async-signal-safe.
+ *
+ * @param token  optional; NULL does nothing.
+ * Since: 0.1.0
+ */
+void fastgpt_cancel_token_cancel(const struct fastgpt_cancel_token *FASTGPT_NULLABLE token);
+
+/**
+ * Makes the token cancel itself `ms` milliseconds from now (a stored deadline; no thread
+ * is started). The earliest deadline set wins; `ms <= 0` cancels at once. This is a
+ * deadline over whole calls, retries and backoff included (Go's context.WithDeadline,
+ * C#'s CancelAfter). Never blocks.
+ *
+ * @param token  optional; NULL does nothing.
+ * @param ms     milliseconds from now.
+ * Since: 0.1.0
+ */
+void fastgpt_cancel_token_cancel_after(const struct fastgpt_cancel_token *FASTGPT_NULLABLE token,
+                                       int32_t ms);
+
+/**
+ * Gives up the caller's reference to a token. Calls and streams that were given it keep
+ * their own reference and can still be cancelled by its deadline. Never blocks; may run on
+ * a finalizer thread.
+ *
+ * @param token  optional; NULL does nothing.
+ * Since: 0.1.0
+ */
+void fastgpt_cancel_token_free(struct fastgpt_cancel_token *FASTGPT_NULLABLE token);
+
+/* ======================================================================================
+ * Chat completions
+ *
+ * One turn of a chat with a FastGPT app. fastgpt_create_chat_completion waits for the
+ * whole answer; fastgpt_create_chat_completion_stream, its streaming twin, hands each
+ * server-sent event to a callback as it arrives and returns the accumulated result. For a
+ * loop that pulls events instead, see the pull streams below. Retries (both calls): only
+ * when nothing was sent (connect failure), on 429, and on a 503 that is not a FastGPT
+ * envelope; a stream is never retried once an event reached the caller.
+ * ====================================================================================== */
 
 /**
  * Receives each SSE event of a streaming completion, on the calling thread, in order, as
@@ -154,10 +370,6 @@ typedef int32_t (*fastgpt_stream_callback)(void *FASTGPT_NULLABLE user_data,
                                            const char *FASTGPT_NONNULL data,
                                            const char *FASTGPT_NULLABLE text);
 
-#ifdef __cplusplus
-extern "C" {
-#endif // __cplusplus
-
 /**
  * Sends a non-streaming chat completion (`POST /api/v1/chat/completions`, or v2 with
  * `completions_api`).
@@ -174,22 +386,133 @@ extern "C" {
  *         node `error`), FASTGPT_E_INVALID_ARGUMENT, FASTGPT_E_TRANSPORT, FASTGPT_E_TIMEOUT
  *         (`completion_timeout_ms`), FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL,
  *         FASTGPT_E_CANCELLED, FASTGPT_E_PANIC.
- *
- * Retries: only when nothing was sent (connect failure), on 429, and on a 503 that is not
- * a FastGPT envelope.
- * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
- * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
- * FASTGPT_E_PANIC; the error JSON written to out_json says why.
- * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
- * freed with fastgpt_string_free.
- * Threading: blocks the calling thread until a result, an error, a timeout or a
- * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
 int32_t fastgpt_create_chat_completion(const struct fastgpt_client *FASTGPT_NONNULL client,
                                        const char *FASTGPT_NONNULL request_json,
                                        const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
                                        char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
+
+/**
+ * Sends a streaming completion (`"stream": true`) and hands each SSE event to `callback`
+ * as it arrives, on the calling thread only and never after this returns.
+ *
+ * @param client        required.
+ * @param request_json  required; as for fastgpt_create_chat_completion (`stream` is set
+ *                      to true; a `responseChatItemId` is added when there is no string one).
+ * @param callback      optional; NULL delivers nothing but still accumulates the result.
+ * @param user_data     passed to the callback untouched (never dereferenced).
+ * @param cancel        optional.
+ * @param out_json      optional; on FASTGPT_OK the accumulated result
+ *                      `{"answer","reasoning","finish_reason","done","event_count",
+ *                      "interactive","variables","flow_responses","tool_calls","chat_id",
+ *                      "response_chat_item_id"}`; otherwise the error JSON, whose
+ *                      `partial` member holds the result accumulated so far.
+ * @return FASTGPT_OK once `[DONE]` or a finish_reason was seen and the stream ended;
+ *         FASTGPT_E_STREAM_INCOMPLETE on EOF or reset before that; FASTGPT_E_API for an
+ *         error answer or an `event: error` frame; FASTGPT_E_ABORTED when the callback
+ *         returned non-zero; FASTGPT_E_TIMEOUT (`stream_idle_timeout_ms`);
+ *         FASTGPT_E_PROTOCOL for a malformed event; FASTGPT_E_CANCELLED; and the other
+ *         codes of fastgpt_create_chat_completion.
+ * Since: 0.1.0
+ */
+int32_t fastgpt_create_chat_completion_stream(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                              const char *FASTGPT_NONNULL request_json,
+                                              fastgpt_stream_callback FASTGPT_NULLABLE callback,
+                                              void *FASTGPT_NULLABLE user_data,
+                                              const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                              char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
+
+/* ======================================================================================
+ * Pull streams
+ *
+ * The streaming completion read in a loop instead of through a callback:
+ * fastgpt_stream_open sends the request and returns once the response head is classified,
+ * fastgpt_stream_next returns one event per call, fastgpt_stream_result the result so far,
+ * and fastgpt_stream_free closes the stream. A stream is used by one thread at a time; to
+ * stop a blocked fastgpt_stream_next from another thread, cancel its token. A stream holds
+ * references to its client and token, which may be freed first.
+ * ====================================================================================== */
+
+/**
+ * An open streaming completion read with fastgpt_stream_next. Used by one thread at a time.
+ */
+typedef struct fastgpt_stream fastgpt_stream;
+
+/**
+ * Opens a streaming completion for reading with fastgpt_stream_next. Sends the request,
+ * performs any retries, and returns once the response head has arrived and been
+ * classified: errors answered as JSON or as a non-2xx response are returned here.
+ *
+ * @param client        required.
+ * @param request_json  required; as for fastgpt_create_chat_completion_stream. Not used
+ *                      after this returns.
+ * @param cancel        optional; the stream keeps a reference to it.
+ * @param out_stream    required; receives the stream, NULL on failure.
+ * @param out_error     optional; NULL on success, the error JSON otherwise.
+ * @return FASTGPT_OK or the error codes of fastgpt_create_chat_completion_stream
+ *         (never FASTGPT_E_ABORTED).
+ * Since: 0.1.0
+ */
+int32_t fastgpt_stream_open(const struct fastgpt_client *FASTGPT_NONNULL client,
+                            const char *FASTGPT_NONNULL request_json,
+                            const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                            struct fastgpt_stream *FASTGPT_NULLABLE *FASTGPT_NONNULL out_stream,
+                            char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_error);
+
+/**
+ * Reads the next event of an open stream, blocking until it has arrived.
+ *
+ * @param stream     required.
+ * @param out_event  required; receives the event name, or NULL when the stream finished
+ *                   cleanly.
+ * @param out_data   optional; receives the event's data.
+ * @param out_text   optional; receives the text of "answer"/"fastAnswer" events, else NULL.
+ * @param out_error  optional; NULL on FASTGPT_OK, the error JSON otherwise.
+ * @return FASTGPT_OK with an event, FASTGPT_OK with NULL (finished), or the codes of the
+ *         callback form (an `event: error` frame is first returned as an event; the next
+ *         call returns FASTGPT_E_API). The end is sticky: later calls return the same code
+ *         (with a fresh error JSON) and do no I/O.
+ *
+ * Lifetime: the event strings belong to the stream and stay valid until the next
+ * fastgpt_stream_next or fastgpt_stream_free on it; fastgpt_stream_result does not
+ * invalidate them. Never call this concurrently with fastgpt_stream_free.
+ * Since: 0.1.0
+ */
+int32_t fastgpt_stream_next(struct fastgpt_stream *FASTGPT_NONNULL stream,
+                            const char *FASTGPT_NULLABLE *FASTGPT_NONNULL out_event,
+                            const char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_data,
+                            const char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_text,
+                            char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_error);
+
+/**
+ * The result accumulated so far, in the shape of the callback form's result. Does not
+ * invalidate the strings returned by fastgpt_stream_next.
+ *
+ * @param stream    required.
+ * @param out_json  optional; the result JSON, or the error JSON.
+ * @return FASTGPT_OK, FASTGPT_E_INVALID_ARGUMENT (NULL stream) or FASTGPT_E_PANIC.
+ * Since: 0.1.0
+ */
+int32_t fastgpt_stream_result(struct fastgpt_stream *FASTGPT_NONNULL stream,
+                              char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
+
+/**
+ * Closes a stream (dropping its connection) and releases its references to the client
+ * and the token. Never blocks; never call it while fastgpt_stream_next runs on the same
+ * stream (cancel the token and wait for that call to return first).
+ *
+ * @param stream  optional; NULL does nothing.
+ * Since: 0.1.0
+ */
+void fastgpt_stream_free(struct fastgpt_stream *FASTGPT_NULLABLE stream);
+
+/* ======================================================================================
+ * Histories
+ *
+ * The chats of an app: list them, read one chat's initial state, rename or pin one,
+ * delete one, or delete all chats created through the API.
+ * ====================================================================================== */
 
 /**
  * Lists chat histories of an app (`POST /api/core/chat/history/getHistories`, legacy
@@ -205,14 +528,6 @@ int32_t fastgpt_create_chat_completion(const struct fastgpt_client *FASTGPT_NONN
  * @param out_json   optional; the envelope `{"code":200,...,"data":{"list":[...],"total":N}}`
  *                   as received, or the error JSON.
  * @return FASTGPT_OK or an error code (see fastgpt_status_str).
- *
- * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
- * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
- * FASTGPT_E_PANIC; the error JSON written to out_json says why.
- * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
- * freed with fastgpt_string_free.
- * Threading: blocks the calling thread until a result, an error, a timeout or a
- * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
 int32_t fastgpt_get_chat_histories(const struct fastgpt_client *FASTGPT_NONNULL client,
@@ -233,14 +548,6 @@ int32_t fastgpt_get_chat_histories(const struct fastgpt_client *FASTGPT_NONNULL 
  * @param cancel    optional.
  * @param out_json  optional; the envelope as received, or the error JSON.
  * @return FASTGPT_OK or an error code.
- *
- * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
- * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
- * FASTGPT_E_PANIC; the error JSON written to out_json says why.
- * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
- * freed with fastgpt_string_free.
- * Threading: blocks the calling thread until a result, an error, a timeout or a
- * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
 int32_t fastgpt_get_chat_init(const struct fastgpt_client *FASTGPT_NONNULL client,
@@ -248,6 +555,72 @@ int32_t fastgpt_get_chat_init(const struct fastgpt_client *FASTGPT_NONNULL clien
                               const char *FASTGPT_NONNULL chat_id,
                               const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
                               char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
+
+/**
+ * Renames and/or pins a chat (`PUT /api/core/chat/history/updateHistory`, legacy
+ * `/api/core/chat/updateHistory`). The server also bumps the chat's `updateTime`.
+ *
+ * @param client        required.
+ * @param app_id        required.
+ * @param chat_id       required.
+ * @param custom_title  optional; NULL leaves the title; "" clears the custom title.
+ * @param top           -1 leaves the pin, 0 unpins, 1 pins (sent as JSON false/true).
+ *                      Any other value, or NULL together with -1, gives
+ *                      FASTGPT_E_INVALID_ARGUMENT.
+ * @param cancel        optional.
+ * @param out_json      optional; the envelope as received, or the error JSON.
+ * @return FASTGPT_OK or an error code.
+ * Since: 0.1.0
+ */
+int32_t fastgpt_update_chat_history(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                    const char *FASTGPT_NONNULL app_id,
+                                    const char *FASTGPT_NONNULL chat_id,
+                                    const char *FASTGPT_NULLABLE custom_title,
+                                    int32_t top,
+                                    const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                    char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
+
+/**
+ * Deletes a chat (`DELETE /api/core/chat/history/delHistory?appId&chatId`, legacy
+ * `/api/core/chat/delHistory`).
+ *
+ * @param client    required.
+ * @param app_id    required.
+ * @param chat_id   required.
+ * @param cancel    optional.
+ * @param out_json  optional; the envelope as received, or the error JSON.
+ * @return FASTGPT_OK or an error code.
+ * Since: 0.1.0
+ */
+int32_t fastgpt_delete_chat_history(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                    const char *FASTGPT_NONNULL app_id,
+                                    const char *FASTGPT_NONNULL chat_id,
+                                    const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                    char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
+
+/**
+ * Deletes every API-created chat of an app (`DELETE
+ * /api/core/chat/history/clearHistories?appId`, legacy `/api/core/chat/clearHistories`).
+ *
+ * @param client    required.
+ * @param app_id    required.
+ * @param cancel    optional.
+ * @param out_json  optional; the envelope as received, or the error JSON.
+ * @return FASTGPT_OK or an error code.
+ * Since: 0.1.0
+ */
+int32_t fastgpt_clear_chat_histories(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                     const char *FASTGPT_NONNULL app_id,
+                                     const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                     char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
+
+/* ======================================================================================
+ * Records & feedback
+ *
+ * The records (messages) of one chat: list them page by page, read the workflow details of
+ * one AI record, delete one, and set the user's feedback on one. A record is named by its
+ * `dataId` (for an AI record, the `responseChatItemId` of its turn).
+ * ====================================================================================== */
 
 /**
  * Lists the records (messages) of a chat, each page in chronological order, `offset` 0
@@ -263,14 +636,6 @@ int32_t fastgpt_get_chat_init(const struct fastgpt_client *FASTGPT_NONNULL clien
  * @param cancel                 optional.
  * @param out_json               optional; the envelope as received, or the error JSON.
  * @return FASTGPT_OK or an error code.
- *
- * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
- * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
- * FASTGPT_E_PANIC; the error JSON written to out_json says why.
- * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
- * freed with fastgpt_string_free.
- * Threading: blocks the calling thread until a result, an error, a timeout or a
- * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
 int32_t fastgpt_get_chat_records(const struct fastgpt_client *FASTGPT_NONNULL client,
@@ -293,14 +658,6 @@ int32_t fastgpt_get_chat_records(const struct fastgpt_client *FASTGPT_NONNULL cl
  * @param cancel    optional.
  * @param out_json  optional; the envelope as received (`data` is an array), or the error JSON.
  * @return FASTGPT_OK or an error code.
- *
- * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
- * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
- * FASTGPT_E_PANIC; the error JSON written to out_json says why.
- * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
- * freed with fastgpt_string_free.
- * Threading: blocks the calling thread until a result, an error, a timeout or a
- * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
 int32_t fastgpt_get_record_detail(const struct fastgpt_client *FASTGPT_NONNULL client,
@@ -309,88 +666,6 @@ int32_t fastgpt_get_record_detail(const struct fastgpt_client *FASTGPT_NONNULL c
                                   const char *FASTGPT_NONNULL data_id,
                                   const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
                                   char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
-
-/**
- * Renames and/or pins a chat (`PUT /api/core/chat/history/updateHistory`, legacy
- * `/api/core/chat/updateHistory`). The server also bumps the chat's `updateTime`.
- *
- * @param client        required.
- * @param app_id        required.
- * @param chat_id       required.
- * @param custom_title  optional; NULL leaves the title; "" clears the custom title.
- * @param top           -1 leaves the pin, 0 unpins, 1 pins (sent as JSON false/true).
- *                      Any other value, or NULL together with -1, gives
- *                      FASTGPT_E_INVALID_ARGUMENT.
- * @param cancel        optional.
- * @param out_json      optional; the envelope as received, or the error JSON.
- * @return FASTGPT_OK or an error code.
- *
- * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
- * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
- * FASTGPT_E_PANIC; the error JSON written to out_json says why.
- * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
- * freed with fastgpt_string_free.
- * Threading: blocks the calling thread until a result, an error, a timeout or a
- * cancellation; any thread; many calls may run on one client at once.
- * Since: 0.1.0
- */
-int32_t fastgpt_update_chat_history(const struct fastgpt_client *FASTGPT_NONNULL client,
-                                    const char *FASTGPT_NONNULL app_id,
-                                    const char *FASTGPT_NONNULL chat_id,
-                                    const char *FASTGPT_NULLABLE custom_title,
-                                    int32_t top,
-                                    const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
-                                    char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
-
-/**
- * Deletes a chat (`DELETE /api/core/chat/history/delHistory?appId&chatId`, legacy
- * `/api/core/chat/delHistory`).
- *
- * @param client    required.
- * @param app_id    required.
- * @param chat_id   required.
- * @param cancel    optional.
- * @param out_json  optional; the envelope as received, or the error JSON.
- * @return FASTGPT_OK or an error code.
- *
- * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
- * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
- * FASTGPT_E_PANIC; the error JSON written to out_json says why.
- * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
- * freed with fastgpt_string_free.
- * Threading: blocks the calling thread until a result, an error, a timeout or a
- * cancellation; any thread; many calls may run on one client at once.
- * Since: 0.1.0
- */
-int32_t fastgpt_delete_chat_history(const struct fastgpt_client *FASTGPT_NONNULL client,
-                                    const char *FASTGPT_NONNULL app_id,
-                                    const char *FASTGPT_NONNULL chat_id,
-                                    const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
-                                    char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
-
-/**
- * Deletes every API-created chat of an app (`DELETE
- * /api/core/chat/history/clearHistories?appId`, legacy `/api/core/chat/clearHistories`).
- *
- * @param client    required.
- * @param app_id    required.
- * @param cancel    optional.
- * @param out_json  optional; the envelope as received, or the error JSON.
- * @return FASTGPT_OK or an error code.
- *
- * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
- * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
- * FASTGPT_E_PANIC; the error JSON written to out_json says why.
- * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
- * freed with fastgpt_string_free.
- * Threading: blocks the calling thread until a result, an error, a timeout or a
- * cancellation; any thread; many calls may run on one client at once.
- * Since: 0.1.0
- */
-int32_t fastgpt_clear_chat_histories(const struct fastgpt_client *FASTGPT_NONNULL client,
-                                     const char *FASTGPT_NONNULL app_id,
-                                     const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
-                                     char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 /**
  * Deletes one record of a chat (`DELETE
@@ -403,14 +678,6 @@ int32_t fastgpt_clear_chat_histories(const struct fastgpt_client *FASTGPT_NONNUL
  * @param cancel      optional.
  * @param out_json    optional; the envelope as received, or the error JSON.
  * @return FASTGPT_OK or an error code.
- *
- * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
- * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
- * FASTGPT_E_PANIC; the error JSON written to out_json says why.
- * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
- * freed with fastgpt_string_free.
- * Threading: blocks the calling thread until a result, an error, a timeout or a
- * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
 int32_t fastgpt_delete_chat_record(const struct fastgpt_client *FASTGPT_NONNULL client,
@@ -435,14 +702,6 @@ int32_t fastgpt_delete_chat_record(const struct fastgpt_client *FASTGPT_NONNULL 
  * @param cancel              optional.
  * @param out_json            optional; the envelope as received, or the error JSON.
  * @return FASTGPT_OK or an error code.
- *
- * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
- * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
- * FASTGPT_E_PANIC; the error JSON written to out_json says why.
- * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
- * freed with fastgpt_string_free.
- * Threading: blocks the calling thread until a result, an error, a timeout or a
- * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
 int32_t fastgpt_send_feedback(const struct fastgpt_client *FASTGPT_NONNULL client,
@@ -453,6 +712,12 @@ int32_t fastgpt_send_feedback(const struct fastgpt_client *FASTGPT_NONNULL clien
                               const char *FASTGPT_NULLABLE user_bad_feedback,
                               const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
                               char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
+
+/* ======================================================================================
+ * Suggested questions & app analytics
+ *
+ * Follow-up questions suggested for a chat, and an app's usage chart data.
+ * ====================================================================================== */
 
 /**
  * Asks for suggested follow-up questions (`POST /api/core/ai/agent/v2/createQuestionGuide`).
@@ -467,14 +732,6 @@ int32_t fastgpt_send_feedback(const struct fastgpt_client *FASTGPT_NONNULL clien
  * @param out_json             optional; the envelope as received (`data` is normally an
  *                             array of strings; it is not checked), or the error JSON.
  * @return FASTGPT_OK or an error code.
- *
- * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
- * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
- * FASTGPT_E_PANIC; the error JSON written to out_json says why.
- * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
- * freed with fastgpt_string_free.
- * Threading: blocks the calling thread until a result, an error, a timeout or a
- * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
 int32_t fastgpt_get_suggested_questions(const struct fastgpt_client *FASTGPT_NONNULL client,
@@ -499,14 +756,6 @@ int32_t fastgpt_get_suggested_questions(const struct fastgpt_client *FASTGPT_NON
  * @param cancel        optional.
  * @param out_json      optional; the envelope as received, or the error JSON.
  * @return FASTGPT_OK or an error code.
- *
- * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
- * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
- * FASTGPT_E_PANIC; the error JSON written to out_json says why.
- * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
- * freed with fastgpt_string_free.
- * Threading: blocks the calling thread until a result, an error, a timeout or a
- * cancellation; any thread; many calls may run on one client at once.
  * Since: 0.1.0
  */
 int32_t fastgpt_get_app_logs_chart(const struct fastgpt_client *FASTGPT_NONNULL client,
@@ -517,332 +766,12 @@ int32_t fastgpt_get_app_logs_chart(const struct fastgpt_client *FASTGPT_NONNULL 
                                    const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
                                    char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
-/**
- * Calls any other FastGPT endpoint.
+/* ======================================================================================
+ * Chat files (uploads)
  *
- * @param client      required.
- * @param method      required; exactly "GET", "POST", "PUT" or "DELETE".
- * @param path        required; starts with exactly one '/', e.g. "/api/core/dataset/list";
- *                    no '?', '#', '\\', space, control character, "." or ".." segment.
- *                    Non-ASCII bytes are percent-encoded, existing %XX escapes kept. It is
- *                    appended to the base URL, so it cannot change scheme, host or port.
- * @param query_json  optional; a JSON object of scalars sent as the query string (strings
- *                    as is, numbers as their JSON text, true/false as "true"/"false",
- *                    null left out; arrays and objects are refused).
- * @param body_json   optional; any JSON, sent as is with `Content-Type: application/json`.
- * @param cancel      optional.
- * @param out_json    optional; the response body as received (any JSON), or the error JSON.
- * @return FASTGPT_OK or an error code. An error envelope is FASTGPT_E_API.
- *
- * Retries: as the endpoint calls for GET, PUT and DELETE; as completions for POST.
- * Errors: FASTGPT_E_INVALID_ARGUMENT (bad input; nothing is sent), FASTGPT_E_TRANSPORT,
- * FASTGPT_E_TIMEOUT, FASTGPT_E_HTTP, FASTGPT_E_API, FASTGPT_E_PROTOCOL, FASTGPT_E_CANCELLED,
- * FASTGPT_E_PANIC; the error JSON written to out_json says why.
- * Ownership: every string argument is borrowed for the call; *out_json is the caller's,
- * freed with fastgpt_string_free.
- * Threading: blocks the calling thread until a result, an error, a timeout or a
- * cancellation; any thread; many calls may run on one client at once.
- * Since: 0.1.0
- */
-int32_t fastgpt_request(const struct fastgpt_client *FASTGPT_NONNULL client,
-                        const char *FASTGPT_NONNULL method,
-                        const char *FASTGPT_NONNULL path,
-                        const char *FASTGPT_NULLABLE query_json,
-                        const char *FASTGPT_NULLABLE body_json,
-                        const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
-                        char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
-
-/**
- * Creates a client with only `api_key` and `base_url` set (every other option at its
- * default).
- *
- * @param api_key     required; non-empty printable ASCII; sent as `Authorization: Bearer`.
- * @param base_url    optional (NULL = `http://localhost:3000`); a trailing `/`, `/api`,
- *                    `/api/v1` or `/api/v2` is removed.
- * @param out_client  required; receives the new client, NULL on failure.
- * @param out_error   optional; receives NULL on success, the error JSON otherwise.
- * @return FASTGPT_OK, FASTGPT_E_INVALID_ARGUMENT, or FASTGPT_E_PANIC.
- *
- * Ownership: free the client with fastgpt_client_free and the error with
- * fastgpt_string_free. Strings are borrowed for the call only.
- * Threading: any thread. No network I/O.
- * Errors: FASTGPT_E_INVALID_ARGUMENT (a NULL or invalid argument), FASTGPT_E_PANIC.
- * Since: 0.1.0
- */
-int32_t fastgpt_client_new(const char *FASTGPT_NONNULL api_key,
-                           const char *FASTGPT_NULLABLE base_url,
-                           struct fastgpt_client *FASTGPT_NULLABLE *FASTGPT_NONNULL out_client,
-                           char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_error);
-
-/**
- * Creates a client from a JSON object of options (unknown keys are an error).
- *
- * Keys: `api_key` (required), `base_url`, `connect_timeout_ms` (10000), `timeout_ms`
- * (60000), `completion_timeout_ms` (600000), `stream_idle_timeout_ms` (60000),
- * `max_retries` (2), `retry_delay_ms` (1000), `max_retry_after_ms` (60000), `headers`
- * (object of strings), `tls_roots` ("platform"|"webpki"), `ca_cert_pem`, `proxy`
- * (http:// or socks5:// URL; "" = none; absent = environment), `api_paths`
- * ("auto"|"current"|"legacy"), `completions_api` ("v1"|"v2"), `max_response_bytes`
- * (64 MiB), `max_event_bytes` (16 MiB). Integers are JSON integers from 0 to 2147483647
- * (`connect_timeout_ms` from 1); 0 means "no limit" for the three request/stream timeouts.
- *
- * @param options_json  required; a JSON object.
- * @param out_client    required; receives the new client, NULL on failure.
- * @param out_error     optional; receives NULL on success, the error JSON otherwise.
- * @return FASTGPT_OK, FASTGPT_E_INVALID_ARGUMENT, or FASTGPT_E_PANIC.
- *
- * Ownership: free the client with fastgpt_client_free, the error with fastgpt_string_free.
- * Threading: any thread. No network I/O.
- * Errors: FASTGPT_E_INVALID_ARGUMENT (not a JSON object, an unknown key, a wrong type or
- * value), FASTGPT_E_PANIC.
- * Since: 0.1.0
- */
-int32_t fastgpt_client_new_with_options(const char *FASTGPT_NONNULL options_json,
-                                        struct fastgpt_client *FASTGPT_NULLABLE *FASTGPT_NONNULL out_client,
-                                        char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_error);
-
-/**
- * Gives up the caller's reference to a client. Calls still running on it (on other
- * threads, or the call whose callback is running) keep their own reference and finish
- * normally; streams opened from it stay usable.
- *
- * @param client  optional; NULL does nothing.
- *
- * Ownership: `client` must not be used by the caller afterwards; freeing it twice is
- * undefined behaviour.
- * Threading: any thread, including a finalizer thread; never blocks, no network I/O.
- * Errors: none.
- * Since: 0.1.0
- */
-void fastgpt_client_free(struct fastgpt_client *FASTGPT_NULLABLE client);
-
-/**
- * Creates a cancel token.
- *
- * @return a new token; NULL only after an internal error (caught panic).
- *
- * Ownership: free with fastgpt_cancel_token_free.
- * Threading: any thread.
- * Errors: none (NULL only after an internal error).
- * Since: 0.1.0
- */
-struct fastgpt_cancel_token *FASTGPT_NULLABLE fastgpt_cancel_token_new(void);
-
-/**
- * Cancels the token for good: every call given it returns FASTGPT_E_CANCELLED within
- * about 100 ms, whatever phase it is in, and calls given it later return at once without
- * network I/O.
- *
- * @param token  optional; NULL does nothing.
- *
- * Threading: any thread, any time (also from a stream callback); idempotent; never
- * blocks. Not async-signal-safe.
- * Errors: none.
- * Ownership: the token stays the caller's.
- * Since: 0.1.0
- */
-void fastgpt_cancel_token_cancel(const struct fastgpt_cancel_token *FASTGPT_NULLABLE token);
-
-/**
- * Makes the token cancel itself `ms` milliseconds from now (a stored deadline; no thread
- * is started). The earliest deadline set wins; `ms <= 0` cancels at once. This is a
- * deadline over whole calls, retries and backoff included (Go's context.WithDeadline,
- * C#'s CancelAfter).
- *
- * @param token  optional; NULL does nothing.
- * @param ms     milliseconds from now.
- *
- * Threading: any thread; never blocks.
- * Errors: none.
- * Ownership: the token stays the caller's.
- * Since: 0.1.0
- */
-void fastgpt_cancel_token_cancel_after(const struct fastgpt_cancel_token *FASTGPT_NULLABLE token,
-                                       int32_t ms);
-
-/**
- * Gives up the caller's reference to a token. Calls and streams that were given it keep
- * their own reference and can still be cancelled by its deadline.
- *
- * @param token  optional; NULL does nothing.
- *
- * Threading: any thread, including a finalizer thread; never blocks. Freeing twice is
- * undefined behaviour.
- * Errors: none.
- * Ownership: releases the caller's reference; the token must not be used afterwards.
- * Since: 0.1.0
- */
-void fastgpt_cancel_token_free(struct fastgpt_cancel_token *FASTGPT_NULLABLE token);
-
-/**
- * Frees a string returned by the library through a `char **` (response JSON, error JSON).
- *
- * @param s  optional; NULL does nothing.
- *
- * Ownership: only for strings from this library; never pass them to free(), and never
- * pass other pointers here. Freeing twice is undefined behaviour.
- * Threading: any thread.
- * Errors: none; passing any other pointer is undefined behaviour.
- * Since: 0.1.0
- */
-void fastgpt_string_free(char *FASTGPT_NULLABLE s);
-
-/**
- * The static name of a status code ("FASTGPT_OK", "FASTGPT_E_API", ...), or "unknown"
- * for any other integer.
- *
- * @param code  any integer.
- * @return a static string; never NULL; do not free.
- * Threading: any thread.
- * Errors: none.
- * Ownership: static; never freed.
- * Since: 0.1.0
- */
-const char *FASTGPT_NONNULL fastgpt_status_str(int32_t code);
-
-/**
- * The library version, exactly "MAJOR.MINOR.PATCH" (optionally followed by
- * "-<pre-release>").
- *
- * @return a static string; never NULL; do not free.
- * Threading: any thread.
- * Errors: none.
- * Ownership: static; never freed.
- * Since: 0.1.0
- */
-const char *FASTGPT_NONNULL fastgpt_version(void);
-
-/**
- * The library version as MAJOR*1000000 + MINOR*1000 + PATCH.
- *
- * @return the number; compare `fastgpt_version_number() / 1000` with
- *         `FASTGPT_VERSION_NUMBER / 1000` to check that header and library match (0.x).
- * Threading: any thread.
- * Errors: none.
- * Ownership: nothing is allocated.
- * Since: 0.1.0
- */
-int32_t fastgpt_version_number(void);
-
-/**
- * Sends a streaming completion (`"stream": true`) and hands each SSE event to `callback`
- * as it arrives.
- *
- * @param client        required.
- * @param request_json  required; as for fastgpt_create_chat_completion (`stream` is set
- *                      to true; a `responseChatItemId` is added when there is no string one).
- * @param callback      optional; NULL delivers nothing but still accumulates the result.
- * @param user_data     passed to the callback untouched (never dereferenced).
- * @param cancel        optional.
- * @param out_json      optional; on FASTGPT_OK the accumulated result
- *                      `{"answer","reasoning","finish_reason","done","event_count",
- *                      "interactive","variables","flow_responses","tool_calls","chat_id",
- *                      "response_chat_item_id"}`; otherwise the error JSON, whose
- *                      `partial` member holds the result accumulated so far.
- * @return FASTGPT_OK once `[DONE]` or a finish_reason was seen and the stream ended;
- *         FASTGPT_E_STREAM_INCOMPLETE on EOF or reset before that; FASTGPT_E_API for an
- *         error answer or an `event: error` frame; FASTGPT_E_ABORTED when the callback
- *         returned non-zero; FASTGPT_E_TIMEOUT (`stream_idle_timeout_ms`);
- *         FASTGPT_E_PROTOCOL for a malformed event; FASTGPT_E_CANCELLED; and the other
- *         codes of fastgpt_create_chat_completion.
- *
- * Threading: the callback runs on the calling thread only, never after this returns.
- * Errors: see @return; the error JSON's `partial` holds the result accumulated so far.
- * Ownership: string arguments are borrowed for the call; the callback's strings only for
- * the callback; *out_json is the caller's, freed with fastgpt_string_free.
- * Since: 0.1.0
- */
-int32_t fastgpt_create_chat_completion_stream(const struct fastgpt_client *FASTGPT_NONNULL client,
-                                              const char *FASTGPT_NONNULL request_json,
-                                              fastgpt_stream_callback FASTGPT_NULLABLE callback,
-                                              void *FASTGPT_NULLABLE user_data,
-                                              const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
-                                              char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
-
-/**
- * Opens a streaming completion for reading with fastgpt_stream_next. Sends the request,
- * performs any retries, and returns once the response head has arrived and been
- * classified: errors answered as JSON or as a non-2xx response are returned here.
- *
- * @param client        required.
- * @param request_json  required; as for fastgpt_create_chat_completion_stream. Not used
- *                      after this returns.
- * @param cancel        optional; the stream keeps a reference to it.
- * @param out_stream    required; receives the stream, NULL on failure.
- * @param out_error     optional; NULL on success, the error JSON otherwise.
- * @return FASTGPT_OK or the error codes of fastgpt_create_chat_completion_stream
- *         (never FASTGPT_E_ABORTED).
- *
- * Ownership: free the stream with fastgpt_stream_free (it holds a reference to the client,
- * which may be freed first).
- * Errors: see @return; the error JSON in *out_error says why.
- * Threading: blocks the calling thread until the response head is classified; any thread.
- * Since: 0.1.0
- */
-int32_t fastgpt_stream_open(const struct fastgpt_client *FASTGPT_NONNULL client,
-                            const char *FASTGPT_NONNULL request_json,
-                            const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
-                            struct fastgpt_stream *FASTGPT_NULLABLE *FASTGPT_NONNULL out_stream,
-                            char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_error);
-
-/**
- * Reads the next event of an open stream, blocking until it has arrived.
- *
- * @param stream     required.
- * @param out_event  required; receives the event name, or NULL when the stream finished
- *                   cleanly.
- * @param out_data   optional; receives the event's data.
- * @param out_text   optional; receives the text of "answer"/"fastAnswer" events, else NULL.
- * @param out_error  optional; NULL on FASTGPT_OK, the error JSON otherwise.
- * @return FASTGPT_OK with an event, FASTGPT_OK with NULL (finished), or the codes of the
- *         callback form (an `event: error` frame is first returned as an event; the next
- *         call returns FASTGPT_E_API). The end is sticky: later calls return the same code
- *         (with a fresh error JSON) and do no I/O.
- *
- * Lifetime: the strings stay valid until the next fastgpt_stream_next or
- * fastgpt_stream_free on this stream; fastgpt_stream_result does not invalidate them.
- * Threading: one thread at a time per stream; never concurrently with
- * fastgpt_stream_free. To stop a blocked call from another thread, cancel the token.
- * Errors: see @return; the error JSON in *out_error says why.
- * Ownership: the event strings belong to the stream (see Lifetime); *out_error is the
- * caller's, freed with fastgpt_string_free.
- * Since: 0.1.0
- */
-int32_t fastgpt_stream_next(struct fastgpt_stream *FASTGPT_NONNULL stream,
-                            const char *FASTGPT_NULLABLE *FASTGPT_NONNULL out_event,
-                            const char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_data,
-                            const char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_text,
-                            char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_error);
-
-/**
- * The result accumulated so far, in the shape of the callback form's result.
- *
- * @param stream    required.
- * @param out_json  optional; the result JSON, or the error JSON.
- * @return FASTGPT_OK, FASTGPT_E_INVALID_ARGUMENT or FASTGPT_E_PANIC.
- *
- * Threading: the one-thread rule of fastgpt_stream_next. Does not invalidate the strings
- * returned by fastgpt_stream_next.
- * Errors: FASTGPT_E_INVALID_ARGUMENT (NULL stream), FASTGPT_E_PANIC.
- * Ownership: *out_json is the caller's, freed with fastgpt_string_free.
- * Since: 0.1.0
- */
-int32_t fastgpt_stream_result(struct fastgpt_stream *FASTGPT_NONNULL stream,
-                              char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
-
-/**
- * Closes a stream (dropping its connection) and releases its references to the client
- * and the token.
- *
- * @param stream  optional; NULL does nothing.
- *
- * Threading: any thread, but never while fastgpt_stream_next runs on the same stream
- * (cancel the token and wait for that call to return first). Never blocks.
- * Errors: none.
- * Ownership: the stream must not be used afterwards; freeing it twice is undefined behaviour.
- * Since: 0.1.0
- */
-void fastgpt_stream_free(struct fastgpt_stream *FASTGPT_NULLABLE stream);
+ * Uploads a file (from a path, or from memory) to FastGPT's chat storage and returns a
+ * reference to put in an `image_url` or `file_url` part of a chat message.
+ * ====================================================================================== */
 
 /**
  * Uploads the file at `file_path` to FastGPT's chat storage and returns a reference for an
@@ -870,11 +799,8 @@ void fastgpt_stream_free(struct fastgpt_stream *FASTGPT_NULLABLE stream);
  *         FASTGPT_E_HTTP when storage rejects the upload (its XML error in `body`); the
  *         codes of the endpoint calls for the presign request.
  *
- * Retries: as the endpoint calls. Timeouts: `connect_timeout_ms` and `timeout_ms`, per request.
- * Threading: blocks the calling thread; any thread.
- * Errors: see @return; the error JSON written to out_json says why.
- * Ownership: arguments (and the data) are borrowed for the call; *out_json is the
- * caller's, freed with fastgpt_string_free.
+ * Retries: as the other endpoint calls. Timeouts: `connect_timeout_ms` and `timeout_ms`,
+ * per request.
  * Since: 0.1.0
  */
 int32_t fastgpt_upload_chat_file(const struct fastgpt_client *FASTGPT_NONNULL client,
@@ -898,11 +824,6 @@ int32_t fastgpt_upload_chat_file(const struct fastgpt_client *FASTGPT_NONNULL cl
  * @param cancel        optional.
  * @param out_json      optional; as for fastgpt_upload_chat_file.
  * @return as fastgpt_upload_chat_file.
- *
- * Threading: blocks the calling thread; any thread.
- * Errors: see @return; the error JSON written to out_json says why.
- * Ownership: arguments (and the data) are borrowed for the call; *out_json is the
- * caller's, freed with fastgpt_string_free.
  * Since: 0.1.0
  */
 int32_t fastgpt_upload_chat_bytes(const struct fastgpt_client *FASTGPT_NONNULL client,
@@ -914,6 +835,42 @@ int32_t fastgpt_upload_chat_bytes(const struct fastgpt_client *FASTGPT_NONNULL c
                                   size_t data_len,
                                   const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
                                   char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
+
+/* ======================================================================================
+ * Any endpoint (fastgpt_request)
+ *
+ * fastgpt_request calls any other FastGPT endpoint with the client's base URL, key,
+ * headers, timeouts, retries and error handling, and returns the response body as
+ * received.
+ * ====================================================================================== */
+
+/**
+ * Calls any other FastGPT endpoint.
+ *
+ * @param client      required.
+ * @param method      required; exactly "GET", "POST", "PUT" or "DELETE".
+ * @param path        required; starts with exactly one '/', e.g. "/api/core/dataset/list";
+ *                    no '?', '#', '\\', space, control character, "." or ".." segment.
+ *                    Non-ASCII bytes are percent-encoded, existing %XX escapes kept. It is
+ *                    appended to the base URL, so it cannot change scheme, host or port.
+ * @param query_json  optional; a JSON object of scalars sent as the query string (strings
+ *                    as is, numbers as their JSON text, true/false as "true"/"false",
+ *                    null left out; arrays and objects are refused).
+ * @param body_json   optional; any JSON, sent as is with `Content-Type: application/json`.
+ * @param cancel      optional.
+ * @param out_json    optional; the response body as received (any JSON), or the error JSON.
+ * @return FASTGPT_OK or an error code. An error envelope is FASTGPT_E_API.
+ *
+ * Retries: as the endpoint calls for GET, PUT and DELETE; as completions for POST.
+ * Since: 0.1.0
+ */
+int32_t fastgpt_request(const struct fastgpt_client *FASTGPT_NONNULL client,
+                        const char *FASTGPT_NONNULL method,
+                        const char *FASTGPT_NONNULL path,
+                        const char *FASTGPT_NULLABLE query_json,
+                        const char *FASTGPT_NULLABLE body_json,
+                        const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                        char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
 #ifdef __cplusplus
 }  // extern "C"

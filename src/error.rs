@@ -16,6 +16,7 @@ pub enum TimeoutKind {
 }
 
 impl TimeoutKind {
+    /// The name of this timeout in the error JSON's `timeout` member.
     pub fn as_str(self) -> &'static str {
         match self {
             TimeoutKind::Connect => "connect",
@@ -31,24 +32,36 @@ pub(crate) const MAX_ERROR_BODY: usize = 64 * 1024;
 /// Everything a failed call reports. Serialised by [`Error::to_json`].
 #[derive(Debug, Clone)]
 pub struct Error {
+    /// The status code (`FASTGPT_E_*`).
     pub status: i32,
+    /// What happened, in words.
     pub message: String,
+    /// The HTTP status of the last response, if one arrived.
     pub http_status: Option<u16>,
+    /// The envelope's numeric `code`, when the server sent an envelope.
     pub api_code: Option<Value>,
+    /// The envelope's `statusText` (or the OpenAI-style error's `code`/`type`).
     pub status_text: Option<String>,
     /// Already sanitised (UTF-8, secrets masked, at most 64 KiB).
     pub body: Option<String>,
+    /// The wait the server asked for (`Retry-After`), in milliseconds.
     pub retry_after_ms: Option<u64>,
+    /// The last response's `x-request-id` header.
     pub request_id: Option<String>,
+    /// The method of the last request attempted.
     pub method: Option<&'static str>,
+    /// The URL of the last request attempted.
     pub url: Option<String>,
+    /// How many requests were sent.
     pub attempts: u32,
+    /// Which timeout expired, for `FASTGPT_E_TIMEOUT`.
     pub timeout: Option<TimeoutKind>,
     /// Streaming calls: the accumulated result so far.
     pub partial: Option<Value>,
 }
 
 impl Error {
+    /// An error with `status` and `message` and nothing else set.
     pub fn new(status: i32, message: impl Into<String>) -> Error {
         Error {
             status,
@@ -72,17 +85,22 @@ impl Error {
         Error::new(FASTGPT_E_INVALID_ARGUMENT, message)
     }
 
+    /// `FASTGPT_E_PANIC`: a panic caught at the C API boundary.
     pub fn panic(message: impl Into<String>) -> Error {
         Error::new(FASTGPT_E_PANIC, message)
     }
 
+    /// The error JSON as a value (every member present, `null` when unknown).
     pub fn to_value(&self) -> Value {
         let mut e = Map::new();
         e.insert("status".into(), json!(self.status));
         e.insert("status_name".into(), json!(status_name(self.status)));
         e.insert("message".into(), json!(self.message));
         e.insert("http_status".into(), json!(self.http_status));
-        e.insert("api_code".into(), self.api_code.clone().unwrap_or(Value::Null));
+        e.insert(
+            "api_code".into(),
+            self.api_code.clone().unwrap_or(Value::Null),
+        );
         e.insert("status_text".into(), json!(self.status_text));
         e.insert("body".into(), json!(self.body));
         e.insert("retry_after_ms".into(), json!(self.retry_after_ms));
@@ -90,8 +108,14 @@ impl Error {
         e.insert("method".into(), json!(self.method));
         e.insert("url".into(), json!(self.url));
         e.insert("attempts".into(), json!(self.attempts));
-        e.insert("timeout".into(), json!(self.timeout.map(TimeoutKind::as_str)));
-        e.insert("partial".into(), self.partial.clone().unwrap_or(Value::Null));
+        e.insert(
+            "timeout".into(),
+            json!(self.timeout.map(TimeoutKind::as_str)),
+        );
+        e.insert(
+            "partial".into(),
+            self.partial.clone().unwrap_or(Value::Null),
+        );
         json!({ "error": Value::Object(e) })
     }
 
@@ -113,6 +137,7 @@ impl Error {
         }
     }
 
+    /// The error JSON as text.
     pub fn to_json(&self) -> String {
         self.to_value().to_string()
     }
@@ -160,8 +185,19 @@ mod tests {
         let v = Error::invalid("bad").to_value();
         let e = v["error"].as_object().unwrap();
         for k in [
-            "status", "status_name", "message", "http_status", "api_code", "status_text",
-            "body", "retry_after_ms", "request_id", "method", "url", "attempts", "timeout",
+            "status",
+            "status_name",
+            "message",
+            "http_status",
+            "api_code",
+            "status_text",
+            "body",
+            "retry_after_ms",
+            "request_id",
+            "method",
+            "url",
+            "attempts",
+            "timeout",
             "partial",
         ] {
             assert!(e.contains_key(k), "{k}");

@@ -5,20 +5,30 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 
 use crate::error::Error;
-use crate::url::normalize_base_url;
+use crate::http::url::normalize_base_url;
+use crate::transport::proxy;
+use crate::transport::tls::CaCerts;
 
+/// The base URL when `base_url` is not given.
 pub const DEFAULT_BASE_URL: &str = "http://localhost:3000";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `api_paths`: which route family the client calls (§5).
 pub enum ApiPaths {
+    /// Current paths first, legacy ones after a 404, then remember the family that answered.
     Auto,
+    /// Only the current paths.
     Current,
+    /// Only the legacy paths.
     Legacy,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// `tls_roots`: where trusted roots come from when `ca_cert_pem` is not set.
 pub enum TlsRoots {
+    /// The platform's verifier and certificate store.
     Platform,
+    /// The Mozilla roots built into the library (webpki-roots).
     WebPki,
 }
 
@@ -36,27 +46,41 @@ pub enum ProxySetting {
 /// Validated client configuration. Immutable after creation.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// The FastGPT API key, sent as `Authorization: Bearer`.
     pub api_key: String,
     /// The normalised base URL (no trailing `/`, `/api`, `/api/v1`, `/api/v2`).
     pub base_url: String,
+    /// `connect_timeout_ms`.
     pub connect_timeout: Duration,
     /// `None` = no limit.
     pub timeout: Option<Duration>,
+    /// `completion_timeout_ms`; `None` = no limit.
     pub completion_timeout: Option<Duration>,
+    /// `stream_idle_timeout_ms`; `None` = no limit.
     pub stream_idle_timeout: Option<Duration>,
+    /// Retries after the first attempt (§7).
     pub max_retries: u32,
+    /// `retry_delay_ms`: the first backoff step.
     pub retry_delay: Duration,
+    /// `max_retry_after_ms`: the longest `Retry-After` that is waited for.
     pub max_retry_after: Duration,
     /// Extra headers, in the order given; names as given.
     pub headers: Vec<(String, String)>,
+    /// The `User-Agent` header.
     pub user_agent: String,
+    /// Trusted roots when `ca_cert_pem` is not set.
     pub tls_roots: TlsRoots,
-    pub ca_cert_pem: Option<String>,
+    /// `ca_cert_pem`, parsed: when set, the only roots TLS trusts.
+    pub ca_certs: Option<CaCerts>,
+    /// `proxy`: from the environment, disabled, or a URL.
     pub proxy: ProxySetting,
+    /// The route family to call.
     pub api_paths: ApiPaths,
     /// `/api/v1/chat/completions` or `/api/v2/chat/completions`.
     pub completions_path: &'static str,
+    /// The largest response body read whole, in bytes.
     pub max_response_bytes: usize,
+    /// The largest single SSE event, in bytes.
     pub max_event_bytes: usize,
 }
 
@@ -100,6 +124,7 @@ impl Options {
         Options::from_map(&map)
     }
 
+    /// Validates the members of an options object (unknown members are errors).
     pub fn from_map(map: &Map<String, Value>) -> Result<Options, Error> {
         if let Some(k) = map.keys().find(|k| !KEYS.contains(&k.as_str())) {
             return Err(Error::invalid(format!(
@@ -129,7 +154,9 @@ impl Options {
         let mut user_agent = format!("libfastgpt/{}", env!("CARGO_PKG_VERSION"));
         if let Some(v) = map.get("headers") {
             let Value::Object(h) = v else {
-                return Err(Error::invalid("option \"headers\" must be an object of strings"));
+                return Err(Error::invalid(
+                    "option \"headers\" must be an object of strings",
+                ));
             };
             for (name, value) in h {
                 let Value::String(value) = value else {
@@ -158,20 +185,16 @@ impl Options {
                 }
             },
         };
-        let ca_cert_pem = match map.get("ca_cert_pem") {
+        let ca_certs = match map.get("ca_cert_pem") {
             None => None,
-            Some(v) => {
-                let pem = string_opt(v, "ca_cert_pem")?;
-                crate::transport::parse_ca_certs(pem)?;
-                Some(pem.to_string())
-            }
+            Some(v) => Some(CaCerts::parse(string_opt(v, "ca_cert_pem")?)?),
         };
         let proxy = match map.get("proxy") {
             None => ProxySetting::FromEnv,
             Some(v) => match string_opt(v, "proxy")? {
                 "" => ProxySetting::Disabled,
                 url => {
-                    crate::proxy::check_proxy_url(url)?;
+                    proxy::check_proxy_url(url)?;
                     ProxySetting::Url(url.to_string())
                 }
             },
@@ -215,7 +238,7 @@ impl Options {
             headers,
             user_agent,
             tls_roots,
-            ca_cert_pem,
+            ca_certs,
             proxy,
             api_paths,
             completions_path,
@@ -228,9 +251,14 @@ impl Options {
     /// the proxy's credentials.
     pub fn secrets(&self) -> Vec<String> {
         let mut s = vec![self.api_key.clone()];
-        s.extend(self.headers.iter().map(|(_, v)| v.clone()).filter(|v| v.len() >= 4));
+        s.extend(
+            self.headers
+                .iter()
+                .map(|(_, v)| v.clone())
+                .filter(|v| v.len() >= 4),
+        );
         if let ProxySetting::Url(u) = &self.proxy {
-            s.extend(crate::proxy::proxy_credentials(u));
+            s.extend(proxy::proxy_credentials(u));
         }
         s
     }
@@ -265,21 +293,25 @@ fn check_api_key(key: &str) -> Result<(), Error> {
 /// An HTTP token (RFC 9110 §5.6.2).
 pub fn is_token(s: &str) -> bool {
     !s.is_empty()
-        && s.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-        })
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 fn check_header(name: &str, value: &str) -> Result<(), Error> {
     if !is_token(name) {
-        return Err(Error::invalid(format!("header name \"{name}\" is not an HTTP token")));
+        return Err(Error::invalid(format!(
+            "header name \"{name}\" is not an HTTP token"
+        )));
     }
     if REFUSED_HEADERS.iter().any(|r| name.eq_ignore_ascii_case(r)) {
         return Err(Error::invalid(format!(
             "header \"{name}\" is set by the library and cannot be given in \"headers\""
         )));
     }
-    if !value.bytes().all(|b| b == b'\t' || (0x20..=0x7e).contains(&b)) {
+    if !value
+        .bytes()
+        .all(|b| b == b'\t' || (0x20..=0x7e).contains(&b))
+    {
         return Err(Error::invalid(format!(
             "the value of header \"{name}\" may contain only printable ASCII, space and tab"
         )));

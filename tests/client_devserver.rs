@@ -39,7 +39,14 @@ fn server() -> &'static str {
     &SERVER
         .get_or_init(|| {
             let out = Command::new(env!("CARGO"))
-                .args(["build", "-p", "fastgpt-devserver", "--bin", "fastgpt-devserver", "--message-format=json"])
+                .args([
+                    "build",
+                    "-p",
+                    "fastgpt-devserver",
+                    "--bin",
+                    "fastgpt-devserver",
+                    "--message-format=json",
+                ])
                 .current_dir(env!("CARGO_MANIFEST_DIR"))
                 .stderr(Stdio::inherit())
                 .output()
@@ -48,7 +55,9 @@ fn server() -> &'static str {
             let exe = String::from_utf8_lossy(&out.stdout)
                 .lines()
                 .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-                .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "fastgpt-devserver")
+                .filter(|m| {
+                    m["reason"] == "compiler-artifact" && m["target"]["name"] == "fastgpt-devserver"
+                })
                 .find_map(|m| m["executable"].as_str().map(str::to_string))
                 .expect("cargo reported the dev server executable");
             let mut child = Command::new(exe)
@@ -59,9 +68,18 @@ fn server() -> &'static str {
                 .spawn()
                 .expect("spawn the dev server");
             let mut line = String::new();
-            BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("banner");
-            let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("banner {line:?}")).to_string();
-            Server { url, _child: Mutex::new(child) }
+            BufReader::new(child.stdout.take().expect("stdout"))
+                .read_line(&mut line)
+                .expect("banner");
+            let url = line
+                .trim()
+                .strip_prefix("listening on ")
+                .unwrap_or_else(|| panic!("banner {line:?}"))
+                .to_string();
+            Server {
+                url,
+                _child: Mutex::new(child),
+            }
         })
         .url
 }
@@ -69,12 +87,17 @@ fn server() -> &'static str {
 /// A key no other request uses.
 fn fault_key(what: &str) -> String {
     static N: AtomicU64 = AtomicU64::new(0);
-    format!("{what}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{what}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// A client with fast retries; `extra` is merged over the defaults (`headers` as given).
 fn client_with(extra: Value) -> Client {
-    let mut o = json!({"api_key": KEY, "base_url": server(), "retry_delay_ms": 10, "max_retries": 2});
+    let mut o =
+        json!({"api_key": KEY, "base_url": server(), "retry_delay_ms": 10, "max_retries": 2});
     for (k, v) in extra.as_object().expect("object") {
         o[k] = v.clone();
     }
@@ -82,14 +105,27 @@ fn client_with(extra: Value) -> Client {
 }
 
 fn client(headers: &[(&str, &str)]) -> Client {
-    let h: serde_json::Map<String, Value> = headers.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+    let h: serde_json::Map<String, Value> = headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
     client_with(json!({ "headers": h }))
 }
 
 /// Requests counted by the dev server under `key`.
 fn count(key: &str) -> u64 {
-    let body = client(&[]).request("GET", "/__dev/count", Some(&json!({ "key": key }).to_string()), None, None).expect("count");
-    serde_json::from_str::<Value>(&body).unwrap()["count"].as_u64().unwrap()
+    let body = client(&[])
+        .request(
+            "GET",
+            "/__dev/count",
+            Some(&json!({ "key": key }).to_string()),
+            None,
+            None,
+        )
+        .expect("count");
+    serde_json::from_str::<Value>(&body).unwrap()["count"]
+        .as_u64()
+        .unwrap()
 }
 
 fn completion(question: &str, detail: bool) -> String {
@@ -100,7 +136,11 @@ fn completion(question: &str, detail: bool) -> String {
 type Ev = (String, String, Option<String>);
 
 fn capture(e: &EventView) -> Ev {
-    (e.name.as_str().to_string(), e.data.as_str().to_string(), e.text.map(|t| t.as_str().to_string()))
+    (
+        e.name.as_str().to_string(),
+        e.data.as_str().to_string(),
+        e.text.map(|t| t.as_str().to_string()),
+    )
 }
 
 /// Events whose data depends on timing or ids are compared by name only.
@@ -108,24 +148,37 @@ fn normalized(events: &[Ev]) -> Vec<Ev> {
     events
         .iter()
         .map(|(n, d, t)| match n.as_str() {
-            "workflowDuration" | "flowResponses" | "flowNodeResponse" => (n.clone(), "<varies>".into(), t.clone()),
+            "workflowDuration" | "flowResponses" | "flowNodeResponse" => {
+                (n.clone(), "<varies>".into(), t.clone())
+            }
             _ => (n.clone(), d.clone(), t.clone()),
         })
         .collect()
 }
 
 /// The callback form: events, then the result or the error.
-fn stream_cb(c: &Client, req: &str, cancel: Option<&CancelToken>) -> (Vec<Ev>, Result<Value, Error>) {
+fn stream_cb(
+    c: &Client,
+    req: &str,
+    cancel: Option<&CancelToken>,
+) -> (Vec<Ev>, Result<Value, Error>) {
     let mut events = Vec::new();
     let r = c.stream_with(req, cancel, |e| {
         events.push(capture(e));
         true
     });
-    (events, r.map(|s| serde_json::from_str(&s).expect("result JSON")))
+    (
+        events,
+        r.map(|s| serde_json::from_str(&s).expect("result JSON")),
+    )
 }
 
 /// The pull form: events, then the result or the error (the end must be sticky).
-fn stream_pull(c: &Client, req: &str, cancel: Option<&CancelToken>) -> (Vec<Ev>, Result<Value, Error>) {
+fn stream_pull(
+    c: &Client,
+    req: &str,
+    cancel: Option<&CancelToken>,
+) -> (Vec<Ev>, Result<Value, Error>) {
     let mut s = match c.open_stream(req, cancel) {
         Ok(s) => s,
         Err(e) => return (Vec::new(), Err(e)),
@@ -141,7 +194,10 @@ fn stream_pull(c: &Client, req: &str, cancel: Option<&CancelToken>) -> (Vec<Ev>,
             Err(e) => {
                 let again = s.next_event().err().expect("an error end is sticky");
                 assert_eq!(again.status, e.status);
-                assert_eq!(s.result(), *e.partial.as_ref().expect("a stream error carries partial"));
+                assert_eq!(
+                    s.result(),
+                    *e.partial.as_ref().expect("a stream error carries partial")
+                );
                 return (events, Err(e));
             }
         }
@@ -188,8 +244,16 @@ fn callback_and_pull_forms_agree_on_events_and_result() {
             let (ev_cb, r_cb) = stream_cb(&c, &req, None);
             let (ev_pull, r_pull) = stream_pull(&c, &req, None);
             let (r_cb, r_pull) = (r_cb.expect("callback form"), r_pull.expect("pull form"));
-            assert_eq!(normalized(&ev_cb), normalized(&ev_pull), "{api} detail={detail}");
-            assert_eq!(strip_ids(r_cb.clone()), strip_ids(r_pull.clone()), "{api} detail={detail}");
+            assert_eq!(
+                normalized(&ev_cb),
+                normalized(&ev_pull),
+                "{api} detail={detail}"
+            );
+            assert_eq!(
+                strip_ids(r_cb.clone()),
+                strip_ids(r_pull.clone()),
+                "{api} detail={detail}"
+            );
 
             let want_answer = "You said: hello /tool /reasoning";
             let r = &r_cb;
@@ -210,19 +274,37 @@ fn callback_and_pull_forms_agree_on_events_and_result() {
             assert_eq!(names.iter().filter(|n| **n == "done").count(), 1);
             if detail {
                 assert_eq!(r["variables"], json!({"city":"Paris"}));
-                assert_eq!(r["tool_calls"].as_array().unwrap().len(), 1, "{}", r["tool_calls"]);
+                assert_eq!(
+                    r["tool_calls"].as_array().unwrap().len(),
+                    1,
+                    "{}",
+                    r["tool_calls"]
+                );
                 assert_tool(
                     &r["tool_calls"][0],
                     json!({"id":"call_1","toolName":"Search","toolAvatar":"","functionName":"search","params":"{\"q\":\"x\"}","response":"found"}),
                 );
-                assert!(r["flow_responses"].as_array().is_some_and(|a| a.len() >= 2), "{api}: {}", r["flow_responses"]);
+                assert!(
+                    r["flow_responses"].as_array().is_some_and(|a| a.len() >= 2),
+                    "{api}: {}",
+                    r["flow_responses"]
+                );
                 if api == "v1" {
-                    assert_eq!(names.last(), Some(&"flowResponses"), "v1 sends flowResponses after [DONE]");
+                    assert_eq!(
+                        names.last(),
+                        Some(&"flowResponses"),
+                        "v1 sends flowResponses after [DONE]"
+                    );
                 } else {
-                    assert!(names.contains(&"flowNodeResponse") && !names.contains(&"flowResponses"));
+                    assert!(
+                        names.contains(&"flowNodeResponse") && !names.contains(&"flowResponses")
+                    );
                 }
             } else {
-                assert!(names.iter().all(|n| *n == "answer" || *n == "done"), "{names:?}");
+                assert!(
+                    names.iter().all(|n| *n == "answer" || *n == "done"),
+                    "{names:?}"
+                );
                 assert_eq!(r["tool_calls"], json!([]));
                 assert_eq!(r["flow_responses"], Value::Null);
                 assert_eq!(r["variables"], Value::Null);
@@ -234,16 +316,27 @@ fn callback_and_pull_forms_agree_on_events_and_result() {
 #[test]
 fn generated_response_chat_item_id_and_chat_id_are_reported() {
     let c = client(&[]);
-    let req = json!({"messages":[{"role":"user","content":"hi"}],"chatId":"chat-gen-1"}).to_string();
+    let req =
+        json!({"messages":[{"role":"user","content":"hi"}],"chatId":"chat-gen-1"}).to_string();
     let (_, r) = stream_cb(&c, &req, None);
     let r = r.unwrap();
     assert_eq!(r["chat_id"], "chat-gen-1");
     let rid = r["response_chat_item_id"].as_str().unwrap();
-    assert!(rid.len() == 24 && rid.bytes().all(|b| b.is_ascii_alphanumeric()), "{rid}");
+    assert!(
+        rid.len() == 24 && rid.bytes().all(|b| b.is_ascii_alphanumeric()),
+        "{rid}"
+    );
     // It is the AI item's dataId (the completion used the dev server's default app).
-    let recs = c.get_chat_records("65f0000000000000000000aa", "chat-gen-1", 0, 10, false, None).unwrap();
+    let recs = c
+        .get_chat_records("65f0000000000000000000aa", "chat-gen-1", 0, 10, false, None)
+        .unwrap();
     let recs: Value = serde_json::from_str(&recs).unwrap();
-    let ai: Vec<&Value> = recs["data"]["list"].as_array().unwrap().iter().filter(|i| i["obj"] == "AI").collect();
+    let ai: Vec<&Value> = recs["data"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["obj"] == "AI")
+        .collect();
     assert_eq!(ai.last().unwrap()["dataId"], rid);
 }
 
@@ -254,8 +347,14 @@ fn a_nul_in_the_content_is_u_fffd_in_text_and_answer() {
     let (events, r) = stream_cb(&client(&[]), &completion("nul\u{0}x", false), None);
     let texts: String = events.iter().filter_map(|e| e.2.clone()).collect();
     assert_eq!(texts, "You said: nul\u{FFFD}x");
-    assert!(events.iter().all(|e| !e.2.as_deref().unwrap_or("").contains('\0')));
-    assert_eq!(r.unwrap()["answer"], texts.as_str(), "answer must equal the joined texts");
+    assert!(events
+        .iter()
+        .all(|e| !e.2.as_deref().unwrap_or("").contains('\0')));
+    assert_eq!(
+        r.unwrap()["answer"],
+        texts.as_str(),
+        "answer must equal the joined texts"
+    );
 }
 
 #[test]
@@ -264,9 +363,22 @@ fn wire_variants_give_identical_events() {
     let (plain, r) = stream_cb(&client(&[]), &req, None);
     let plain_result = strip_ids(r.unwrap());
     assert_eq!(plain_result["answer"], "你好，世界！这是一个测试回答。🙂");
-    for fault in ["crlf", "cr", "bytewise", "no-space", "comments", "sse-close-delimited", "crlf,bytewise", "cr,bytewise,no-space,comments", "cr,sse-close-delimited,bytewise"] {
+    for fault in [
+        "crlf",
+        "cr",
+        "bytewise",
+        "no-space",
+        "comments",
+        "sse-close-delimited",
+        "crlf,bytewise",
+        "cr,bytewise,no-space,comments",
+        "cr,sse-close-delimited,bytewise",
+    ] {
         let c = client(&[("X-Dev-Fault", fault)]);
-        for (form, (events, result)) in [("callback", stream_cb(&c, &req, None)), ("pull", stream_pull(&c, &req, None))] {
+        for (form, (events, result)) in [
+            ("callback", stream_cb(&c, &req, None)),
+            ("pull", stream_pull(&c, &req, None)),
+        ] {
             let result = result.unwrap_or_else(|e| panic!("{fault} {form}: {}", e.to_json()));
             assert_eq!(normalized(&events), normalized(&plain), "{fault} {form}");
             assert_eq!(strip_ids(result), plain_result, "{fault} {form}");
@@ -275,7 +387,9 @@ fn wire_variants_give_identical_events() {
     // Multi-line data: one extra event with the lines joined by LF.
     let (events, r) = stream_cb(&client(&[("X-Dev-Fault", "multiline-data,cr")]), &req, None);
     r.unwrap();
-    assert!(events.iter().any(|e| e.0 == "devMultiline" && e.1 == "line one\nline two"));
+    assert!(events
+        .iter()
+        .any(|e| e.0 == "devMultiline" && e.1 == "line one\nline two"));
     assert_eq!(events.len(), plain.len() + 1);
 }
 
@@ -283,10 +397,12 @@ fn wire_variants_give_identical_events() {
 fn callback_returning_false_aborts_with_partial() {
     let c = client(&[]);
     let mut n = 0;
-    let e = err_of(c.stream_with(&completion("abort me please", false), None, |_| {
-        n += 1;
-        n < 2
-    }));
+    let e = err_of(
+        c.stream_with(&completion("abort me please", false), None, |_| {
+            n += 1;
+            n < 2
+        }),
+    );
     assert_eq!(e.status, FASTGPT_E_ABORTED);
     assert_eq!(n, 2);
     let p = e.partial.expect("partial");
@@ -300,7 +416,11 @@ fn stream_faults_map_to_their_status() {
     // event: error after answers (§6): delivered, then FASTGPT_E_API with the frame's fields.
     for form in ["callback", "pull"] {
         let c = client(&[("X-Dev-Fault", "error-event")]);
-        let (events, r) = if form == "callback" { stream_cb(&c, &req, None) } else { stream_pull(&c, &req, None) };
+        let (events, r) = if form == "callback" {
+            stream_cb(&c, &req, None)
+        } else {
+            stream_pull(&c, &req, None)
+        };
         let e = err_of(r);
         assert_eq!(e.status, FASTGPT_E_API, "{form}");
         assert_eq!(e.api_code, Some(json!(510)));
@@ -311,12 +431,18 @@ fn stream_faults_map_to_their_status() {
         assert_eq!(last.0, "error");
         assert_eq!(e.body.as_deref(), Some(last.1.as_str()));
         let p = e.partial.unwrap();
-        assert_eq!(p["answer"], "You sa", "{form}: frames up to the 2nd text chunk (3 scalars each)");
+        assert_eq!(
+            p["answer"], "You sa",
+            "{form}: frames up to the 2nd text chunk (3 scalars each)"
+        );
         assert_eq!(p["event_count"], events.len());
     }
     let cases: &[(&str, i32)] = &[
         ("eof-no-done", FASTGPT_E_STREAM_INCOMPLETE),
-        ("eof-no-done,sse-close-delimited", FASTGPT_E_STREAM_INCOMPLETE),
+        (
+            "eof-no-done,sse-close-delimited",
+            FASTGPT_E_STREAM_INCOMPLETE,
+        ),
         ("reset-mid-stream", FASTGPT_E_STREAM_INCOMPLETE),
         ("invalid-utf8", FASTGPT_E_PROTOCOL),
         ("json-200-stream", FASTGPT_E_PROTOCOL),
@@ -324,41 +450,95 @@ fn stream_faults_map_to_their_status() {
     for (fault, status) in cases {
         for form in ["callback", "pull"] {
             let c = client(&[("X-Dev-Fault", fault)]);
-            let (events, r) = if form == "callback" { stream_cb(&c, &req, None) } else { stream_pull(&c, &req, None) };
+            let (events, r) = if form == "callback" {
+                stream_cb(&c, &req, None)
+            } else {
+                stream_pull(&c, &req, None)
+            };
             let e = err_of(r);
             assert_eq!(e.status, *status, "{fault} {form}: {}", e.to_json());
             assert_eq!(e.attempts, 1, "{fault}: a completion is not retried");
             assert_eq!(e.method, Some("POST"));
-            assert!(e.url.as_deref().unwrap().ends_with("/api/v1/chat/completions"));
+            assert!(e
+                .url
+                .as_deref()
+                .unwrap()
+                .ends_with("/api/v1/chat/completions"));
             if *fault != "json-200-stream" {
-                assert_eq!(e.partial.as_ref().unwrap()["event_count"], events.len(), "{fault}");
-                assert!(e.partial.as_ref().unwrap()["answer"].as_str().unwrap().starts_with("You"), "{fault}");
+                assert_eq!(
+                    e.partial.as_ref().unwrap()["event_count"],
+                    events.len(),
+                    "{fault}"
+                );
+                assert!(
+                    e.partial.as_ref().unwrap()["answer"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("You"),
+                    "{fault}"
+                );
             }
         }
     }
     // Trailing garbage after [DONE] and flowResponses: a clean end.
-    let (events, r) = stream_cb(&client(&[("X-Dev-Fault", "trailing-after-done")]), &req, None);
+    let (events, r) = stream_cb(
+        &client(&[("X-Dev-Fault", "trailing-after-done")]),
+        &req,
+        None,
+    );
     let r = r.unwrap_or_else(|e| panic!("{}", e.to_json()));
     assert_eq!(events.last().unwrap().0, "flowResponses");
     assert!(r["flow_responses"].is_array());
     // flowResponses as an object with keys "0", "1", ...: an array in the result.
-    let (_, r) = stream_pull(&client(&[("X-Dev-Fault", "flowresponses-object")]), &req, None);
+    let (_, r) = stream_pull(
+        &client(&[("X-Dev-Fault", "flowresponses-object")]),
+        &req,
+        None,
+    );
     let fr = r.unwrap()["flow_responses"].clone();
-    assert!(fr.as_array().is_some_and(|a| a.len() >= 2 && a[0]["nodeId"] == "448745"), "{fr}");
+    assert!(
+        fr.as_array()
+            .is_some_and(|a| a.len() >= 2 && a[0]["nodeId"] == "448745"),
+        "{fr}"
+    );
 }
 
 #[test]
 fn event_size_limits_over_the_wire() {
     let n = 300_000;
     let req = completion("big", false);
-    let (_, r) = stream_cb(&client_with(json!({"headers":{"X-Dev-Fault": format!("big-event:{n}")},"max_event_bytes": 1 << 20})), &req, None);
+    let (_, r) = stream_cb(
+        &client_with(
+            json!({"headers":{"X-Dev-Fault": format!("big-event:{n}")},"max_event_bytes": 1 << 20}),
+        ),
+        &req,
+        None,
+    );
     assert_eq!(r.unwrap()["answer"].as_str().unwrap().len(), n);
-    let (_, r) = stream_cb(&client_with(json!({"headers":{"X-Dev-Fault": format!("big-event:{n},bytewise")},"max_event_bytes": 1 << 20})), &req, None);
+    let (_, r) = stream_cb(
+        &client_with(
+            json!({"headers":{"X-Dev-Fault": format!("big-event:{n},bytewise")},"max_event_bytes": 1 << 20}),
+        ),
+        &req,
+        None,
+    );
     assert_eq!(r.unwrap()["answer"].as_str().unwrap().len(), n);
-    let (events, r) = stream_pull(&client_with(json!({"headers":{"X-Dev-Fault": format!("big-event:{n}")},"max_event_bytes": 100_000})), &req, None);
+    let (events, r) = stream_pull(
+        &client_with(
+            json!({"headers":{"X-Dev-Fault": format!("big-event:{n}")},"max_event_bytes": 100_000}),
+        ),
+        &req,
+        None,
+    );
     assert_eq!(err_of(r).status, FASTGPT_E_PROTOCOL);
     assert!(events.is_empty());
-    let (_, r) = stream_pull(&client_with(json!({"headers":{"X-Dev-Fault": format!("big-event:{n}")},"max_response_bytes": 100_000})), &req, None);
+    let (_, r) = stream_pull(
+        &client_with(
+            json!({"headers":{"X-Dev-Fault": format!("big-event:{n}")},"max_response_bytes": 100_000}),
+        ),
+        &req,
+        None,
+    );
     assert_eq!(err_of(r).status, FASTGPT_E_PROTOCOL);
 }
 
@@ -371,7 +551,12 @@ fn heartbeats_keep_the_idle_timer_alive() {
     let (events, r) = stream_cb(&c, &completion("beat", true), None);
     let r = r.unwrap_or_else(|e| panic!("{}", e.to_json()));
     assert!(t.elapsed() >= Duration::from_millis(850));
-    let heartbeats = events.iter().filter(|e| e.0 == "answer" && e.2.as_deref() == Some("") && e.1.contains("\"content\":\"\"")).count();
+    let heartbeats = events
+        .iter()
+        .filter(|e| {
+            e.0 == "answer" && e.2.as_deref() == Some("") && e.1.contains("\"content\":\"\"")
+        })
+        .count();
     assert_eq!(heartbeats, 6);
     assert_eq!(r["answer"], "You said: beat");
 }
@@ -381,18 +566,35 @@ fn heartbeats_keep_the_idle_timer_alive() {
 /// `completion_timeout_ms`, which must never cut a stream (§4).
 #[test]
 fn a_long_heartbeat_stream_outlives_every_non_stream_timeout() {
-    let c = client_with(json!({"stream_idle_timeout_ms": 300, "timeout_ms": 500, "completion_timeout_ms": 500,
-        "headers": {"X-Dev-Fault": "heartbeats:18", "X-Dev-Heartbeat-Ms": "100"}}));
+    let c = client_with(
+        json!({"stream_idle_timeout_ms": 300, "timeout_ms": 500, "completion_timeout_ms": 500,
+        "headers": {"X-Dev-Fault": "heartbeats:18", "X-Dev-Heartbeat-Ms": "100"}}),
+    );
     let t = Instant::now();
     let (events, r) = stream_pull(&c, &completion("long workflow", true), None);
     let r = r.unwrap_or_else(|e| panic!("{}", e.to_json()));
-    assert!(t.elapsed() >= Duration::from_millis(1700), "{:?}", t.elapsed());
-    assert_eq!(events.iter().filter(|e| e.2.as_deref() == Some("") && e.1.contains("\"content\":\"\"")).count(), 18);
+    assert!(
+        t.elapsed() >= Duration::from_millis(1700),
+        "{:?}",
+        t.elapsed()
+    );
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.2.as_deref() == Some("") && e.1.contains("\"content\":\"\""))
+            .count(),
+        18
+    );
     assert_eq!(r["answer"], "You said: long workflow");
     // The same silence without heartbeats trips the idle timer.
-    let c = client_with(json!({"stream_idle_timeout_ms": 300, "headers": {"X-Dev-Fault": "stall-mid-stream:2000"}}));
+    let c = client_with(
+        json!({"stream_idle_timeout_ms": 300, "headers": {"X-Dev-Fault": "stall-mid-stream:2000"}}),
+    );
     let e = err_of(stream_pull(&c, &completion("stall", true), None).1);
-    assert_eq!((e.status, e.timeout), (FASTGPT_E_TIMEOUT, Some(fastgpt::error::TimeoutKind::Idle)));
+    assert_eq!(
+        (e.status, e.timeout),
+        (FASTGPT_E_TIMEOUT, Some(fastgpt::error::TimeoutKind::Idle))
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -400,7 +602,8 @@ fn a_long_heartbeat_stream_outlives_every_non_stream_timeout() {
 
 #[test]
 fn auth_errors_in_each_server_era() {
-    let bad = |style: &str| client_with(json!({"api_key":"wrong-key","headers":{"X-Dev-Errors": style}}));
+    let bad =
+        |style: &str| client_with(json!({"api_key":"wrong-key","headers":{"X-Dev-Errors": style}}));
     // Envelope endpoints: E1 HTTP 200, E2 HTTP 500, E3 HTTP 401; always FASTGPT_E_API.
     for (style, http) in [("e1", 200), ("e2", 500), ("e3", 401)] {
         let e = err_of(bad(style).get_chat_histories(APP, 0, 10, None, None));
@@ -409,7 +612,11 @@ fn auth_errors_in_each_server_era() {
         assert_eq!(e.api_code, Some(json!(514)), "{style}");
         assert_eq!(e.status_text.as_deref(), Some("unAuthApiKey"), "{style}");
         assert_eq!(e.attempts, 1, "{style}");
-        assert_eq!(e.request_id.is_some(), style == "e3", "{style}: x-request-id");
+        assert_eq!(
+            e.request_id.is_some(),
+            style == "e3",
+            "{style}: x-request-id"
+        );
         assert!(!e.body.as_deref().unwrap().contains("wrong-key"));
         assert!(e.body.as_deref().unwrap().contains("unAuthApiKey"));
     }
@@ -417,7 +624,9 @@ fn auth_errors_in_each_server_era() {
     // open_stream accepts and next_event delivers before the error.
     for style in ["e1", "e2"] {
         let c = bad(style);
-        let mut s = c.open_stream(&completion("x", false), None).unwrap_or_else(|e| panic!("{style}: {}", e.to_json()));
+        let mut s = c
+            .open_stream(&completion("x", false), None)
+            .unwrap_or_else(|e| panic!("{style}: {}", e.to_json()));
         {
             let ev = s.next_event().expect("the error event").expect("an event");
             assert_eq!(ev.name.as_str(), "error");
@@ -425,7 +634,11 @@ fn auth_errors_in_each_server_era() {
             assert!(ev.data.as_str().contains("\"code\":514"));
         }
         let e = err_of(s.next_event().map(|o| o.map(|e| capture(&e))));
-        assert_eq!((e.status, e.api_code.clone(), e.status_text.as_deref()), (FASTGPT_E_API, Some(json!(514)), Some("unAuthApiKey")), "{style}");
+        assert_eq!(
+            (e.status, e.api_code.clone(), e.status_text.as_deref()),
+            (FASTGPT_E_API, Some(json!(514)), Some("unAuthApiKey")),
+            "{style}"
+        );
         assert_eq!(e.http_status, Some(200));
         assert_eq!(e.partial.as_ref().unwrap()["event_count"], 1);
         let again = err_of(s.next_event().map(|o| o.map(|e| capture(&e))));
@@ -436,54 +649,100 @@ fn auth_errors_in_each_server_era() {
         assert_eq!(err_of(r).status, FASTGPT_E_API);
     }
     // E3: JSON with the E3 status, returned by open.
-    let e = err_of(bad("e3").open_stream(&completion("x", false), None).map(|_| ()));
-    assert_eq!((e.status, e.http_status, e.api_code.clone()), (FASTGPT_E_API, Some(401), Some(json!(514))));
+    let e = err_of(
+        bad("e3")
+            .open_stream(&completion("x", false), None)
+            .map(|_| ()),
+    );
+    assert_eq!(
+        (e.status, e.http_status, e.api_code.clone()),
+        (FASTGPT_E_API, Some(401), Some(json!(514)))
+    );
     assert!(e.partial.is_some());
 }
 
 #[test]
 fn http_protocol_and_transport_classification() {
-    let c0 = |fault: &str| client_with(json!({"max_retries": 0, "headers": {"X-Dev-Fault": fault}}));
+    let c0 =
+        |fault: &str| client_with(json!({"max_retries": 0, "headers": {"X-Dev-Fault": fault}}));
     let e = err_of(c0("html502").get_chat_init(APP, "c1", None));
     assert_eq!((e.status, e.http_status), (FASTGPT_E_HTTP, Some(502)));
     assert!(e.body.as_deref().unwrap().contains("nginx"));
     let e = err_of(c0("html504").create_chat_completion(&completion("x", false), None));
     assert_eq!((e.status, e.http_status), (FASTGPT_E_HTTP, Some(504)));
     let e = err_of(c0("openai-error").get_chat_init(APP, "c1", None));
-    assert_eq!((e.status, e.http_status, e.status_text.as_deref()), (FASTGPT_E_API, Some(400), Some("model_not_found")));
+    assert_eq!(
+        (e.status, e.http_status, e.status_text.as_deref()),
+        (FASTGPT_E_API, Some(400), Some("model_not_found"))
+    );
     assert!(e.message.contains("bad model"), "{}", e.message);
     let e = err_of(c0("garbage-200").get_chat_init(APP, "c1", None));
     assert_eq!((e.status, e.http_status), (FASTGPT_E_PROTOCOL, Some(200)));
     let e = err_of(c0("redirect").get_chat_init(APP, "c1", None));
     assert_eq!((e.status, e.http_status), (FASTGPT_E_HTTP, Some(302)));
-    assert!(e.message.contains("http://127.0.0.1:1/elsewhere"), "{}", e.message);
-    for fault in ["truncated-body", "malformed-status", "close-before-headers", "reset-before-headers"] {
+    assert!(
+        e.message.contains("http://127.0.0.1:1/elsewhere"),
+        "{}",
+        e.message
+    );
+    for fault in [
+        "truncated-body",
+        "malformed-status",
+        "close-before-headers",
+        "reset-before-headers",
+    ] {
         let e = err_of(c0(fault).get_chat_init(APP, "c1", None));
         assert_eq!(e.status, FASTGPT_E_TRANSPORT, "{fault}: {}", e.to_json());
     }
     let e = err_of(c0("status:500").get_chat_init(APP, "c1", None));
-    assert_eq!((e.status, e.api_code.clone()), (FASTGPT_E_API, Some(json!(500))));
+    assert_eq!(
+        (e.status, e.api_code.clone()),
+        (FASTGPT_E_API, Some(json!(500)))
+    );
     let e = err_of(c0("status-plain:500").get_chat_init(APP, "c1", None));
     assert_eq!(e.status, FASTGPT_E_HTTP);
     // An envelope 429 at HTTP 200 is an API error (after retries).
     let e = err_of(c0("envelope429").get_chat_init(APP, "c1", None));
-    assert_eq!((e.status, e.http_status, e.api_code.clone()), (FASTGPT_E_API, Some(200), Some(json!(429))));
+    assert_eq!(
+        (e.status, e.http_status, e.api_code.clone()),
+        (FASTGPT_E_API, Some(200), Some(json!(429)))
+    );
     // A body over max_response_bytes.
-    let c = client_with(json!({"max_response_bytes": 1000, "headers": {"X-Dev-Fault": "big-body:5000"}}));
-    assert_eq!(err_of(c.get_chat_init(APP, "c1", None)).status, FASTGPT_E_PROTOCOL);
+    let c = client_with(
+        json!({"max_response_bytes": 1000, "headers": {"X-Dev-Fault": "big-body:5000"}}),
+    );
+    assert_eq!(
+        err_of(c.get_chat_init(APP, "c1", None)).status,
+        FASTGPT_E_PROTOCOL
+    );
     // A non-stream completion whose node failed is still a success (rule 6).
     let c = client(&[("X-Dev-Node-Error", "1")]);
-    let body: Value = serde_json::from_str(&c.create_chat_completion(&completion("node", false), None).unwrap()).unwrap();
+    let body: Value = serde_json::from_str(
+        &c.create_chat_completion(&completion("node", false), None)
+            .unwrap(),
+    )
+    .unwrap();
     assert!(body["error"].is_object() && body["choices"].is_array());
     // Stream requests answered with an error before the stream: returned by open.
-    for (fault, status, http) in [("html502", FASTGPT_E_HTTP, 502), ("openai-error", FASTGPT_E_API, 400), ("status:500", FASTGPT_E_API, 500)] {
-        let e = err_of(c0(fault).open_stream(&completion("x", false), None).map(|_| ()));
+    for (fault, status, http) in [
+        ("html502", FASTGPT_E_HTTP, 502),
+        ("openai-error", FASTGPT_E_API, 400),
+        ("status:500", FASTGPT_E_API, 500),
+    ] {
+        let e = err_of(
+            c0(fault)
+                .open_stream(&completion("x", false), None)
+                .map(|_| ()),
+        );
         assert_eq!((e.status, e.http_status), (status, Some(http)), "{fault}");
     }
     // Nothing listening: a connect failure, retried for any call.
     let c = client_with(json!({"base_url": "http://127.0.0.1:1", "max_retries": 2}));
     let e = err_of(c.get_chat_init(APP, "c1", None));
-    assert_eq!((e.status, e.attempts, e.http_status), (FASTGPT_E_TRANSPORT, 3, None));
+    assert_eq!(
+        (e.status, e.attempts, e.http_status),
+        (FASTGPT_E_TRANSPORT, 3, None)
+    );
     let e = err_of(c.open_stream(&completion("x", false), None).map(|_| ()));
     assert_eq!((e.status, e.attempts), (FASTGPT_E_TRANSPORT, 3));
 }
@@ -495,42 +754,100 @@ fn http_protocol_and_transport_classification() {
 fn auto_paths_fall_back_to_legacy_and_remember_it() {
     let key = fault_key("paths");
     // A wrong key makes every answer an error envelope, which shows attempts and url.
-    let c = client_with(json!({"api_key":"wrong-key","headers":{"X-Dev-Paths":"legacy","X-Dev-Fault-Key": key}}));
+    let c = client_with(
+        json!({"api_key":"wrong-key","headers":{"X-Dev-Paths":"legacy","X-Dev-Fault-Key": key}}),
+    );
     let e = err_of(c.get_chat_histories(APP, 0, 10, None, None));
-    assert_eq!((e.status, e.api_code.clone()), (FASTGPT_E_API, Some(json!(514))));
-    assert_eq!(e.attempts, 2, "the 404 on the current path, then the legacy path");
-    assert!(e.url.as_deref().unwrap().ends_with("/api/core/chat/getHistories"), "{:?}", e.url);
+    assert_eq!(
+        (e.status, e.api_code.clone()),
+        (FASTGPT_E_API, Some(json!(514)))
+    );
+    assert_eq!(
+        e.attempts, 2,
+        "the 404 on the current path, then the legacy path"
+    );
+    assert!(
+        e.url
+            .as_deref()
+            .unwrap()
+            .ends_with("/api/core/chat/getHistories"),
+        "{:?}",
+        e.url
+    );
     assert_eq!(count(&key), 2);
     // Remembered: other calls go straight to their legacy path.
     let e = err_of(c.get_chat_records(APP, "c1", 0, 10, false, None));
     assert_eq!(e.attempts, 1);
-    assert!(e.url.as_deref().unwrap().ends_with("/api/core/chat/getPaginationRecords"), "{:?}", e.url);
+    assert!(
+        e.url
+            .as_deref()
+            .unwrap()
+            .ends_with("/api/core/chat/getPaginationRecords"),
+        "{:?}",
+        e.url
+    );
     let e = err_of(c.delete_chat_record(APP, "c1", "d1", None));
-    assert!(e.url.as_deref().unwrap().contains("/api/core/chat/item/delete?"), "{:?}", e.url);
+    assert!(
+        e.url
+            .as_deref()
+            .unwrap()
+            .contains("/api/core/chat/item/delete?"),
+        "{:?}",
+        e.url
+    );
     assert_eq!(count(&key), 4);
 
     // With a valid key, echo shows the path each request reached.
     let key = fault_key("paths-echo");
-    let c = client(&[("X-Dev-Paths", "legacy"), ("X-Dev-Echo", "1"), ("X-Dev-Fault-Key", &key)]);
-    let path_of = |s: String| serde_json::from_str::<Value>(&s).unwrap()["data"]["path"].as_str().unwrap().to_string();
-    assert_eq!(path_of(c.get_chat_histories(APP, 0, 10, None, None).unwrap()), "/api/core/chat/getHistories");
-    assert_eq!(path_of(c.clear_chat_histories(APP, None).unwrap()), "/api/core/chat/clearHistories");
+    let c = client(&[
+        ("X-Dev-Paths", "legacy"),
+        ("X-Dev-Echo", "1"),
+        ("X-Dev-Fault-Key", &key),
+    ]);
+    let path_of = |s: String| {
+        serde_json::from_str::<Value>(&s).unwrap()["data"]["path"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        path_of(c.get_chat_histories(APP, 0, 10, None, None).unwrap()),
+        "/api/core/chat/getHistories"
+    );
+    assert_eq!(
+        path_of(c.clear_chat_histories(APP, None).unwrap()),
+        "/api/core/chat/clearHistories"
+    );
     assert_eq!(count(&key), 3);
     // Calls without a legacy path are unaffected.
-    assert_eq!(path_of(c.get_chat_init(APP, "c1", None).unwrap()), "/api/core/chat/init");
+    assert_eq!(
+        path_of(c.get_chat_init(APP, "c1", None).unwrap()),
+        "/api/core/chat/init"
+    );
 
     // A current server: one request, current path remembered.
     let key = fault_key("paths-current");
     let c = client(&[("X-Dev-Echo", "1"), ("X-Dev-Fault-Key", &key)]);
-    assert_eq!(path_of(c.get_chat_histories(APP, 0, 10, None, None).unwrap()), "/api/core/chat/history/getHistories");
+    assert_eq!(
+        path_of(c.get_chat_histories(APP, 0, 10, None, None).unwrap()),
+        "/api/core/chat/history/getHistories"
+    );
     assert_eq!(count(&key), 1);
 
     // "legacy" and "current" never probe.
     let c = client_with(json!({"api_paths":"current","headers":{"X-Dev-Paths":"legacy"}}));
     let e = err_of(c.get_chat_histories(APP, 0, 10, None, None));
-    assert_eq!((e.status, e.http_status, e.attempts), (FASTGPT_E_HTTP, Some(404), 1));
-    let c = client_with(json!({"api_paths":"legacy","headers":{"X-Dev-Paths":"legacy","X-Dev-Echo":"1"}}));
-    assert_eq!(path_of(c.get_record_detail(APP, "c", "d", None).unwrap()), "/api/core/chat/getResData");
+    assert_eq!(
+        (e.status, e.http_status, e.attempts),
+        (FASTGPT_E_HTTP, Some(404), 1)
+    );
+    let c = client_with(
+        json!({"api_paths":"legacy","headers":{"X-Dev-Paths":"legacy","X-Dev-Echo":"1"}}),
+    );
+    assert_eq!(
+        path_of(c.get_record_detail(APP, "c", "d", None).unwrap()),
+        "/api/core/chat/getResData"
+    );
 }
 
 #[test]
@@ -539,13 +856,23 @@ fn auto_paths_without_an_envelope_do_not_fix_the_family() {
     let c = client(&[("X-Dev-Fault", "status-plain:404")]);
     for _ in 0..2 {
         let e = err_of(c.get_chat_histories(APP, 0, 10, None, None));
-        assert_eq!((e.status, e.http_status, e.attempts), (FASTGPT_E_HTTP, Some(404), 2));
-        assert!(e.url.as_deref().unwrap().ends_with("/api/core/chat/getHistories"));
+        assert_eq!(
+            (e.status, e.http_status, e.attempts),
+            (FASTGPT_E_HTTP, Some(404), 2)
+        );
+        assert!(e
+            .url
+            .as_deref()
+            .unwrap()
+            .ends_with("/api/core/chat/getHistories"));
     }
     // An envelope 404 is an answer: no fallback.
     let c = client(&[("X-Dev-Fault", "status:404")]);
     let e = err_of(c.get_chat_histories(APP, 0, 10, None, None));
-    assert_eq!((e.status, e.attempts, e.api_code.clone()), (FASTGPT_E_API, 1, Some(json!(404))));
+    assert_eq!(
+        (e.status, e.attempts, e.api_code.clone()),
+        (FASTGPT_E_API, 1, Some(json!(404)))
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -566,13 +893,22 @@ fn faulty(fault: &str, times: u32, extra: Value) -> (Client, String) {
 #[test]
 fn oversized_or_malformed_answers_are_not_retried() {
     for (fault, extra, status) in [
-        ("big-body:5000", json!({"max_response_bytes": 1000}), FASTGPT_E_PROTOCOL),
+        (
+            "big-body:5000",
+            json!({"max_response_bytes": 1000}),
+            FASTGPT_E_PROTOCOL,
+        ),
         ("garbage-200", json!({}), FASTGPT_E_PROTOCOL),
         ("status-plain:404", json!({}), FASTGPT_E_HTTP),
     ] {
         let (c, key) = faulty(fault, 5, extra);
         let e = err_of(c.get_chat_init(APP, "c1", None));
-        assert_eq!((e.status, e.attempts), (status, 1), "{fault}: {}", e.to_json());
+        assert_eq!(
+            (e.status, e.attempts),
+            (status, 1),
+            "{fault}: {}",
+            e.to_json()
+        );
         assert_eq!(count(&key), 1, "{fault}");
     }
 }
@@ -582,7 +918,8 @@ fn retry_attempt_counts() {
     // Retryable for every call: HTTP 429, envelope 429, non-envelope 503.
     for fault in ["status:429", "envelope429", "status-plain:503"] {
         let (c, key) = faulty(fault, 2, json!({}));
-        c.get_chat_init(APP, "c1", None).unwrap_or_else(|e| panic!("{fault}: {}", e.to_json()));
+        c.get_chat_init(APP, "c1", None)
+            .unwrap_or_else(|e| panic!("{fault}: {}", e.to_json()));
         assert_eq!(count(&key), 3, "{fault}: two failures, then success");
         let (c, key) = faulty(fault, 2, json!({}));
         let (_, r) = stream_cb(&c, &completion("retry", false), None);
@@ -601,7 +938,8 @@ fn retry_attempt_counts() {
     // 502/504 and a reset after writing: retried for envelope endpoints, not completions.
     for fault in ["html502", "html504", "reset-before-headers"] {
         let (c, key) = faulty(fault, 1, json!({}));
-        c.get_chat_init(APP, "c1", None).unwrap_or_else(|e| panic!("{fault}: {}", e.to_json()));
+        c.get_chat_init(APP, "c1", None)
+            .unwrap_or_else(|e| panic!("{fault}: {}", e.to_json()));
         assert_eq!(count(&key), 2, "{fault}");
         let (c, key) = faulty(fault, 1, json!({}));
         let e = err_of(c.create_chat_completion(&completion("x", false), None));
@@ -611,7 +949,14 @@ fn retry_attempt_counts() {
         assert_eq!((e.attempts, count(&key)), (1, 1), "{fault}: stream");
         // fastgpt_request: GET retried, POST follows the completion rule.
         let (c, key) = faulty(fault, 1, json!({}));
-        c.request("GET", "/api/core/chat/init", Some(&json!({"appId":APP,"chatId":"c"}).to_string()), None, None).unwrap();
+        c.request(
+            "GET",
+            "/api/core/chat/init",
+            Some(&json!({"appId":APP,"chatId":"c"}).to_string()),
+            None,
+            None,
+        )
+        .unwrap();
         assert_eq!(count(&key), 2, "{fault}: GET");
         let (c, key) = faulty(fault, 1, json!({}));
         let e = err_of(c.request("POST", "/api/core/chat/init", None, Some("{}"), None));
@@ -631,17 +976,32 @@ fn retry_attempt_counts() {
 #[test]
 fn retry_after_is_waited_for_or_reported() {
     // Retry-After: 1 replaces a 5 s backoff step.
-    let (c, key) = faulty("status:429:retry-after=1", 1, json!({"retry_delay_ms": 5000}));
+    let (c, key) = faulty(
+        "status:429:retry-after=1",
+        1,
+        json!({"retry_delay_ms": 5000}),
+    );
     let t = Instant::now();
     c.get_chat_init(APP, "c1", None).unwrap();
     let took = t.elapsed();
-    assert!(took >= Duration::from_millis(950) && took < Duration::from_millis(2500), "{took:?}");
+    assert!(
+        took >= Duration::from_millis(950) && took < Duration::from_millis(2500),
+        "{took:?}"
+    );
     assert_eq!(count(&key), 2);
     // An HTTP-date in the past: retry at once.
-    let (c, key) = faulty("status:429:retry-after=Wed,%2021%20Oct%202015%2007:28:00%20GMT", 1, json!({"retry_delay_ms": 5000}));
+    let (c, key) = faulty(
+        "status:429:retry-after=Wed,%2021%20Oct%202015%2007:28:00%20GMT",
+        1,
+        json!({"retry_delay_ms": 5000}),
+    );
     let t = Instant::now();
     c.get_chat_init(APP, "c1", None).unwrap();
-    assert!(t.elapsed() < Duration::from_millis(1500), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        t.elapsed()
+    );
     assert_eq!(count(&key), 2);
     // Longer than max_retry_after_ms: the call ends at once and reports it (peers.md vector:
     // 429 with Retry-After 411480).
@@ -649,10 +1009,17 @@ fn retry_after_is_waited_for_or_reported() {
     let t = Instant::now();
     let e = err_of(c.get_chat_init(APP, "c1", None));
     assert!(t.elapsed() < Duration::from_millis(500));
-    assert_eq!((e.status, e.http_status, e.attempts, e.retry_after_ms), (FASTGPT_E_API, Some(429), 1, Some(411_480_000)));
+    assert_eq!(
+        (e.status, e.http_status, e.attempts, e.retry_after_ms),
+        (FASTGPT_E_API, Some(429), 1, Some(411_480_000))
+    );
     assert_eq!(count(&key), 1);
     assert_eq!(e.to_value()["error"]["retry_after_ms"], 411_480_000u64);
-    let (c, _) = faulty("status:429:retry-after=2", 1, json!({"max_retry_after_ms": 1000}));
+    let (c, _) = faulty(
+        "status:429:retry-after=2",
+        1,
+        json!({"max_retry_after_ms": 1000}),
+    );
     let e = err_of(c.open_stream(&completion("x", false), None).map(|_| ()));
     assert_eq!((e.attempts, e.retry_after_ms), (1, Some(2000)));
     // Reported on a non-retryable answer too.
@@ -666,33 +1033,66 @@ fn retry_after_is_waited_for_or_reported() {
 
 #[test]
 fn idle_timeout_on_a_stalled_stream() {
-    let c = client_with(json!({"stream_idle_timeout_ms": 300, "headers": {"X-Dev-Fault": "stall-mid-stream:5000"}}));
+    let c = client_with(
+        json!({"stream_idle_timeout_ms": 300, "headers": {"X-Dev-Fault": "stall-mid-stream:5000"}}),
+    );
     for form in ["callback", "pull"] {
         let t = Instant::now();
-        let (events, r) = if form == "callback" { stream_cb(&c, &completion("stall here", false), None) } else { stream_pull(&c, &completion("stall here", false), None) };
+        let (events, r) = if form == "callback" {
+            stream_cb(&c, &completion("stall here", false), None)
+        } else {
+            stream_pull(&c, &completion("stall here", false), None)
+        };
         let took = t.elapsed();
         let e = err_of(r);
-        assert_eq!((e.status, e.timeout), (FASTGPT_E_TIMEOUT, Some(TimeoutKind::Idle)), "{form}: {}", e.to_json());
+        assert_eq!(
+            (e.status, e.timeout),
+            (FASTGPT_E_TIMEOUT, Some(TimeoutKind::Idle)),
+            "{form}: {}",
+            e.to_json()
+        );
         assert_eq!(e.to_value()["error"]["timeout"], "idle");
-        assert!(took >= Duration::from_millis(290) && took < Duration::from_millis(1500), "{form}: {took:?}");
+        assert!(
+            took >= Duration::from_millis(290) && took < Duration::from_millis(1500),
+            "{form}: {took:?}"
+        );
         assert_eq!(e.attempts, 1);
         assert_eq!(e.partial.unwrap()["answer"], "You sa");
         assert_eq!(events.len(), 2);
     }
     // Before the response head.
-    let c = client_with(json!({"stream_idle_timeout_ms": 300, "headers": {"X-Dev-Fault": "stall-before-headers:5000"}}));
+    let c = client_with(
+        json!({"stream_idle_timeout_ms": 300, "headers": {"X-Dev-Fault": "stall-before-headers:5000"}}),
+    );
     let t = Instant::now();
     let e = err_of(c.open_stream(&completion("x", false), None).map(|_| ()));
-    assert_eq!((e.status, e.timeout, e.attempts), (FASTGPT_E_TIMEOUT, Some(TimeoutKind::Idle), 1));
-    assert!(t.elapsed() < Duration::from_millis(1500), "{:?}", t.elapsed());
+    assert_eq!(
+        (e.status, e.timeout, e.attempts),
+        (FASTGPT_E_TIMEOUT, Some(TimeoutKind::Idle), 1)
+    );
+    assert!(
+        t.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        t.elapsed()
+    );
     // A non-stream call: the request timeout, never retried.
-    let c = client_with(json!({"timeout_ms": 300, "headers": {"X-Dev-Fault": "stall-before-headers:5000"}}));
+    let c = client_with(
+        json!({"timeout_ms": 300, "headers": {"X-Dev-Fault": "stall-before-headers:5000"}}),
+    );
     let t = Instant::now();
     let e = err_of(c.get_chat_init(APP, "c1", None));
-    assert_eq!((e.status, e.timeout, e.attempts), (FASTGPT_E_TIMEOUT, Some(TimeoutKind::Request), 1));
-    assert!(t.elapsed() < Duration::from_millis(1500), "{:?}", t.elapsed());
+    assert_eq!(
+        (e.status, e.timeout, e.attempts),
+        (FASTGPT_E_TIMEOUT, Some(TimeoutKind::Request), 1)
+    );
+    assert!(
+        t.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        t.elapsed()
+    );
     // A slow stream whose gaps stay below the idle timeout is fine.
-    let c = client_with(json!({"stream_idle_timeout_ms": 400, "headers": {"X-Dev-Fault": "slow:100"}}));
+    let c =
+        client_with(json!({"stream_idle_timeout_ms": 400, "headers": {"X-Dev-Fault": "slow:100"}}));
     let (_, r) = stream_cb(&c, &completion("slow but steady", false), None);
     r.unwrap_or_else(|e| panic!("{}", e.to_json()));
 }
@@ -740,7 +1140,9 @@ fn cancel_from_another_thread_while_a_stream_stalls() {
 
     // Pull form: next_event blocked on this thread, cancel from another.
     let token = CancelToken::new();
-    let mut s = c.open_stream(&completion("cancel me", false), Some(&token)).unwrap();
+    let mut s = c
+        .open_stream(&completion("cancel me", false), Some(&token))
+        .unwrap();
     s.next_event().unwrap().unwrap();
     s.next_event().unwrap().unwrap();
     let at = cancel_later(&token, Duration::from_millis(200));
@@ -748,7 +1150,11 @@ fn cancel_from_another_thread_while_a_stream_stalls() {
     let lat = latency(&at);
     assert_eq!(e.status, FASTGPT_E_CANCELLED);
     assert!(lat < Duration::from_millis(500), "cancel latency {lat:?}");
-    assert_eq!(err_of(s.next_event().map(|o| o.map(|e| capture(&e)))).status, FASTGPT_E_CANCELLED, "sticky");
+    assert_eq!(
+        err_of(s.next_event().map(|o| o.map(|e| capture(&e)))).status,
+        FASTGPT_E_CANCELLED,
+        "sticky"
+    );
 }
 
 #[test]
@@ -757,7 +1163,10 @@ fn cancel_while_waiting_for_the_head_or_a_retry() {
     let c = client_with(json!({"headers": {"X-Dev-Fault": "stall-before-headers:10000"}}));
     let token = CancelToken::new();
     let at = cancel_later(&token, Duration::from_millis(200));
-    let e = err_of(c.open_stream(&completion("x", false), Some(&token)).map(|_| ()));
+    let e = err_of(
+        c.open_stream(&completion("x", false), Some(&token))
+            .map(|_| ()),
+    );
     let lat = latency(&at);
     assert_eq!(e.status, FASTGPT_E_CANCELLED);
     assert!(lat < Duration::from_millis(500), "{lat:?}");
@@ -777,7 +1186,11 @@ fn cancel_while_waiting_for_the_head_or_a_retry() {
     let t = Instant::now();
     let (_, r) = stream_pull(&c, &completion("deadline", false), Some(&token));
     assert_eq!(err_of(r).status, FASTGPT_E_CANCELLED);
-    assert!(t.elapsed() < Duration::from_millis(800), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_millis(800),
+        "{:?}",
+        t.elapsed()
+    );
 }
 
 #[test]
@@ -790,12 +1203,27 @@ fn a_pre_cancelled_token_sends_nothing() {
     expired.cancel_after(0);
     for t in [&token, &expired] {
         let results: Vec<(&str, Error)> = vec![
-            ("histories", err_of(c.get_chat_histories(APP, 0, 10, None, Some(t)))),
+            (
+                "histories",
+                err_of(c.get_chat_histories(APP, 0, 10, None, Some(t))),
+            ),
             ("init", err_of(c.get_chat_init(APP, "c1", Some(t)))),
-            ("completion", err_of(c.create_chat_completion(&completion("x", false), Some(t)))),
-            ("open_stream", err_of(c.open_stream(&completion("x", false), Some(t)).map(|_| ()))),
-            ("stream_with", err_of(c.stream_with(&completion("x", false), Some(t), |_| panic!("no callback")))),
-            ("request", err_of(c.request("GET", "/api/core/chat/init", None, None, Some(t)))),
+            (
+                "completion",
+                err_of(c.create_chat_completion(&completion("x", false), Some(t))),
+            ),
+            (
+                "open_stream",
+                err_of(c.open_stream(&completion("x", false), Some(t)).map(|_| ())),
+            ),
+            (
+                "stream_with",
+                err_of(c.stream_with(&completion("x", false), Some(t), |_| panic!("no callback"))),
+            ),
+            (
+                "request",
+                err_of(c.request("GET", "/api/core/chat/init", None, None, Some(t))),
+            ),
         ];
         for (what, e) in results {
             assert_eq!(e.status, FASTGPT_E_CANCELLED, "{what}");
@@ -848,7 +1276,8 @@ fn write_all(s: &mut std::net::TcpStream, bytes: &[u8]) {
     s.flush().unwrap();
 }
 
-const SSE_HEAD: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n";
+const SSE_HEAD: &[u8] =
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n";
 
 fn sse_finished_body() -> String {
     format!(
@@ -878,8 +1307,15 @@ fn idle_timeout_or_reset_after_the_stream_finished_is_ok() {
     let t = Instant::now();
     let (events, r) = stream_cb(&c, &completion("x", false), None);
     let r = r.unwrap_or_else(|e| panic!("{}", e.to_json()));
-    assert!(t.elapsed() < Duration::from_millis(2000), "{:?}", t.elapsed());
-    assert_eq!((events.len(), r["answer"].clone(), r["done"].clone()), (3, json!("ok"), json!(true)));
+    assert!(
+        t.elapsed() < Duration::from_millis(2000),
+        "{:?}",
+        t.elapsed()
+    );
+    assert_eq!(
+        (events.len(), r["answer"].clone(), r["done"].clone()),
+        (3, json!("ok"), json!(true))
+    );
 
     // Finished by a finish_reason only, then the connection is reset.
     let url = scripted(|mut s| {
@@ -890,15 +1326,25 @@ fn idle_timeout_or_reset_after_the_stream_finished_is_ok() {
         thread::sleep(Duration::from_millis(100));
         reset(s);
     });
-    let (_, r) = stream_pull(&scripted_client(&url, json!({})), &completion("x", false), None);
+    let (_, r) = stream_pull(
+        &scripted_client(&url, json!({})),
+        &completion("x", false),
+        None,
+    );
     let r = r.unwrap_or_else(|e| panic!("{}", e.to_json()));
-    assert_eq!((r["finish_reason"].clone(), r["done"].clone()), (json!("stop"), json!(false)));
+    assert_eq!(
+        (r["finish_reason"].clone(), r["done"].clone()),
+        (json!("stop"), json!(false))
+    );
 }
 
 /// Closes with RST (SO_LINGER 0).
 fn reset(s: std::net::TcpStream) {
     use std::os::fd::AsRawFd;
-    let linger = libc::linger { l_onoff: 1, l_linger: 0 };
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
     // SAFETY: a valid socket and a correctly sized option value.
     unsafe {
         libc::setsockopt(
@@ -932,11 +1378,21 @@ fn a_2xx_stream_body_starting_with_a_brace_is_read_whole() {
     }
     // Whitespace then an SSE field: decoded as SSE, whatever the Content-Type.
     let url = scripted(|mut s| {
-        write_all(&mut s, b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n\r\n\r\n");
+        write_all(
+            &mut s,
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n\r\n\r\n",
+        );
         write_all(&mut s, sse_finished_body().as_bytes());
     });
-    let (_, r) = stream_cb(&scripted_client(&url, json!({})), &completion("x", false), None);
-    assert_eq!(r.unwrap_or_else(|e| panic!("{}", e.to_json()))["answer"], "ok");
+    let (_, r) = stream_cb(
+        &scripted_client(&url, json!({})),
+        &completion("x", false),
+        None,
+    );
+    assert_eq!(
+        r.unwrap_or_else(|e| panic!("{}", e.to_json()))["answer"],
+        "ok"
+    );
 }
 
 #[test]
@@ -951,7 +1407,11 @@ fn secrets_are_masked_in_error_bodies() {
     let c = scripted_client(&url, json!({"headers": {"X-Team": secret_header}}));
     let e = err_of(c.get_chat_init(APP, "c1", None));
     assert_eq!(e.status, FASTGPT_E_API);
-    assert!(e.body.as_deref().unwrap().contains("key *** and ***"), "{:?}", e.body);
+    assert!(
+        e.body.as_deref().unwrap().contains("key *** and ***"),
+        "{:?}",
+        e.body
+    );
 }
 
 /// §1: "The library never writes the API key, the values of `headers` or proxy credentials
@@ -964,16 +1424,36 @@ fn secrets_never_appear_in_composed_error_strings() {
     let leak = format!("key {KEY} and {secret_header}");
     let envelope = json!({"code":500,"statusText":"error","message":leak,"data":null}).to_string();
     let openai = json!({"error":{"message":leak,"type":"invalid_request_error"}}).to_string();
-    let frame = format!("event: error\ndata: {}\n\n", json!({"code":514,"statusText":"unAuthApiKey","message":leak,"data":null}));
+    let frame = format!(
+        "event: error\ndata: {}\n\n",
+        json!({"code":514,"statusText":"unAuthApiKey","message":leak,"data":null})
+    );
     let mut leaks = Vec::new();
     for (what, head, body, stream) in [
-        ("envelope", "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json", envelope, false),
-        ("openai-style", "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json", openai, false),
+        (
+            "envelope",
+            "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json",
+            envelope,
+            false,
+        ),
+        (
+            "openai-style",
+            "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json",
+            openai,
+            false,
+        ),
         ("error frame", "HTTP/1.1 200 OK", frame, true),
     ] {
         let (h, b) = (head.to_string(), body.clone());
         let url = scripted(move |mut s| {
-            write_all(&mut s, format!("{h}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", b.len()).as_bytes());
+            write_all(
+                &mut s,
+                format!(
+                    "{h}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    b.len()
+                )
+                .as_bytes(),
+            );
             write_all(&mut s, b.as_bytes());
         });
         let c = scripted_client(&url, json!({"headers": {"X-Team": secret_header}}));
@@ -988,13 +1468,20 @@ fn secrets_never_appear_in_composed_error_strings() {
             leaks.push(format!("{what}: {j}"));
         }
     }
-    assert!(leaks.is_empty(), "secrets leaked in {} case(s):\n{}", leaks.len(), leaks.join("\n"));
+    assert!(
+        leaks.is_empty(),
+        "secrets leaked in {} case(s):\n{}",
+        leaks.len(),
+        leaks.join("\n")
+    );
 }
 
 #[test]
 fn headers_and_body_reach_the_server() {
     // Echo: what the dev server received.
-    let c = client_with(json!({"headers": {"X-Dev-Echo": "1", "X-Team": "a b", "User-Agent": "mine/1"}}));
+    let c = client_with(
+        json!({"headers": {"X-Dev-Echo": "1", "X-Team": "a b", "User-Agent": "mine/1"}}),
+    );
     let echo: Value = serde_json::from_str(&c.get_chat_init(APP, "c1", None).unwrap()).unwrap();
     let h = &echo["data"]["headers"];
     assert_eq!(h["authorization"], format!("Bearer {KEY}"));
@@ -1002,7 +1489,10 @@ fn headers_and_body_reach_the_server() {
     assert_eq!(h["user-agent"], "mine/1");
     let c = client(&[("X-Dev-Echo", "1")]);
     let echo: Value = serde_json::from_str(&c.get_chat_init(APP, "c1", None).unwrap()).unwrap();
-    assert_eq!(echo["data"]["headers"]["user-agent"], format!("libfastgpt/{}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        echo["data"]["headers"]["user-agent"],
+        format!("libfastgpt/{}", env!("CARGO_PKG_VERSION"))
+    );
     // The completion body: stream set, responseChatItemId added, members kept as written.
     let c = client(&[("X-Dev-Echo", "1")]);
     let req = r#"{"messages":[{"role":"user","content":"hi"}],"big":12345678901234567890123,"stream":false}"#;
@@ -1011,6 +1501,14 @@ fn headers_and_body_reach_the_server() {
     assert_eq!(e.status, FASTGPT_E_PROTOCOL);
     let echo: Value = serde_json::from_str(e.body.as_deref().unwrap()).unwrap();
     assert_eq!(echo["data"]["body"]["stream"], true);
-    assert!(echo["data"]["body"]["responseChatItemId"].as_str().is_some_and(|s| s.len() == 24));
-    assert!(e.body.as_deref().unwrap().contains("12345678901234567890123") || echo["data"]["body"]["big"].is_number());
+    assert!(echo["data"]["body"]["responseChatItemId"]
+        .as_str()
+        .is_some_and(|s| s.len() == 24));
+    assert!(
+        e.body
+            .as_deref()
+            .unwrap()
+            .contains("12345678901234567890123")
+            || echo["data"]["body"]["big"].is_number()
+    );
 }

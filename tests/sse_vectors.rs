@@ -1,5 +1,5 @@
 //! SSE conformance vectors (peers.md appendix, contract §6, fastgpt-wire.md §4.5–§4.8),
-//! driven through the public decoder (`fastgpt::sse::Decoder`) and the public accumulator
+//! driven through the public decoder (`fastgpt::stream::sse::Decoder`) and the public accumulator
 //! (`fastgpt::accumulate`).
 //!
 //! Two layers are checked:
@@ -12,8 +12,8 @@
 //! Every vector is fed whole, split in two at every byte offset, and byte by byte; all
 //! feedings must give identical results.
 
-use fastgpt::accumulate::{parse_answer_chunk, Accumulator};
-use fastgpt::sse::Decoder;
+use fastgpt::stream::accumulate::{parse_answer_chunk, Accumulator};
+use fastgpt::stream::sse::Decoder;
 use fastgpt::stream::StreamSession;
 use serde_json::{json, Value};
 
@@ -41,13 +41,24 @@ fn decode_raw(chunks: &[&[u8]], max_event: usize) -> RawRun {
         d.push(c);
         loop {
             match d.next_event() {
-                Ok(Some(e)) => events.push((e.name.map(|n| n.as_str().to_string()), e.data.as_str().to_string())),
+                Ok(Some(e)) => events.push((
+                    e.name.map(|n| n.as_str().to_string()),
+                    e.data.as_str().to_string(),
+                )),
                 Ok(None) => break,
-                Err(m) => return RawRun { events, error: Some(m.0) },
+                Err(m) => {
+                    return RawRun {
+                        events,
+                        error: Some(m.0),
+                    }
+                }
             }
         }
     }
-    RawRun { events, error: None }
+    RawRun {
+        events,
+        error: None,
+    }
 }
 
 /// One delivered event as the C API reports it (§6).
@@ -59,7 +70,11 @@ struct Ev {
 }
 
 fn ev(event: &str, data: &str, text: Option<&str>) -> Ev {
-    Ev { event: event.to_string(), data: data.to_string(), text: text.map(str::to_string) }
+    Ev {
+        event: event.to_string(),
+        data: data.to_string(),
+        text: text.map(str::to_string),
+    }
 }
 
 /// How a stream ended (status codes of §2).
@@ -94,7 +109,9 @@ impl std::io::Read for ChunkReader {
         while self.next < self.chunks.len() && self.chunks[self.next].is_empty() {
             self.next += 1;
         }
-        let Some(c) = self.chunks.get_mut(self.next) else { return Ok(0) };
+        let Some(c) = self.chunks.get_mut(self.next) else {
+            return Ok(0);
+        };
         let n = c.len().min(buf.len());
         buf[..n].copy_from_slice(&c[..n]);
         c.drain(..n);
@@ -108,9 +125,17 @@ impl std::io::Read for ChunkReader {
 /// The event layer: the library's own `StreamSession`, reading bytes that arrive in
 /// `chunks` and then EOF.
 fn run_session(chunks: &[&[u8]], max_event: usize, max_result: usize) -> Session {
-    let reader = ChunkReader { chunks: chunks.iter().map(|c| c.to_vec()).collect(), next: 0 };
+    let reader = ChunkReader {
+        chunks: chunks.iter().map(|c| c.to_vec()).collect(),
+        next: 0,
+    };
     let acc = Accumulator::new(None, "rid".to_string(), max_result);
-    let mut session = StreamSession::from_reader(Box::new(reader), acc, max_event, std::sync::Arc::new(Vec::new()));
+    let mut session = StreamSession::from_reader(
+        Box::new(reader),
+        acc,
+        max_event,
+        std::sync::Arc::new(Vec::new()),
+    );
     let mut events = Vec::new();
     let end = loop {
         match session.next_event() {
@@ -128,7 +153,11 @@ fn run_session(chunks: &[&[u8]], max_event: usize, max_result: usize) -> Session
             },
         }
     };
-    Session { events, end, result: session.result() }
+    Session {
+        events,
+        end,
+        result: session.result(),
+    }
 }
 
 /// Feeds `input` whole, split in two at every byte offset, and byte by byte, through both
@@ -138,19 +167,43 @@ fn every_split_with(input: &[u8], max_event: usize, max_result: usize) -> (RawRu
     let session = run_session(&[input], max_event, max_result);
     for i in 0..=input.len() {
         let (a, b) = input.split_at(i);
-        assert_eq!(decode_raw(&[a, b], max_event), raw, "raw, split at {i} of {:?}", show(input));
-        assert_eq!(run_session(&[a, b], max_event, max_result), session, "session, split at {i} of {:?}", show(input));
+        assert_eq!(
+            decode_raw(&[a, b], max_event),
+            raw,
+            "raw, split at {i} of {:?}",
+            show(input)
+        );
+        assert_eq!(
+            run_session(&[a, b], max_event, max_result),
+            session,
+            "session, split at {i} of {:?}",
+            show(input)
+        );
     }
     let bytes: Vec<&[u8]> = input.chunks(1).collect();
-    assert_eq!(decode_raw(&bytes, max_event), raw, "raw, byte by byte: {:?}", show(input));
-    assert_eq!(run_session(&bytes, max_event, max_result), session, "session, byte by byte: {:?}", show(input));
+    assert_eq!(
+        decode_raw(&bytes, max_event),
+        raw,
+        "raw, byte by byte: {:?}",
+        show(input)
+    );
+    assert_eq!(
+        run_session(&bytes, max_event, max_result),
+        session,
+        "session, byte by byte: {:?}",
+        show(input)
+    );
     // An empty read between every two bytes changes nothing either.
     let mut with_empty: Vec<&[u8]> = Vec::new();
     for b in &bytes {
         with_empty.push(b"");
         with_empty.push(b);
     }
-    assert_eq!(run_session(&with_empty, max_event, max_result), session, "session, with empty reads");
+    assert_eq!(
+        run_session(&with_empty, max_event, max_result),
+        session,
+        "session, with empty reads"
+    );
     (raw, session)
 }
 
@@ -161,7 +214,11 @@ fn every_split(input: &[u8]) -> (RawRun, Session) {
 fn show(b: &[u8]) -> String {
     let s = String::from_utf8_lossy(b);
     if s.len() > 300 {
-        format!("{}… ({} bytes)", &s[..s.char_indices().nth(200).map_or(s.len(), |(i, _)| i)], b.len())
+        format!(
+            "{}… ({} bytes)",
+            &s[..s.char_indices().nth(200).map_or(s.len(), |(i, _)| i)],
+            b.len()
+        )
     } else {
         s.into_owned()
     }
@@ -172,7 +229,10 @@ fn raw(name: Option<&str>, data: &str) -> Raw {
 }
 
 fn ok_raw(events: Vec<Raw>) -> RawRun {
-    RawRun { events, error: None }
+    RawRun {
+        events,
+        error: None,
+    }
 }
 
 /// An E2/E3 answer chunk with text (fastgpt-wire.md §4.5).
@@ -221,17 +281,37 @@ fn crlf_split_between_cr_and_lf_is_one_line_end() {
     // (which would dispatch early) nor be lost.
     let input = b"data: a\r\ndata: b\r\n\r\ndata: c\r\n\r\n";
     let want = ok_raw(vec![raw(None, "a\nb"), raw(None, "c")]);
-    for i in input.iter().enumerate().filter(|(_, &b)| b == b'\r').map(|(i, _)| i + 1) {
+    for i in input
+        .iter()
+        .enumerate()
+        .filter(|(_, &b)| b == b'\r')
+        .map(|(i, _)| i + 1)
+    {
         let (a, b) = input.split_at(i);
         assert_eq!(decode_raw(&[a, b], 1000), want, "split after CR at {i}");
     }
     // CR as the last byte of a read, LF in a read of its own, then the rest.
     assert_eq!(
-        decode_raw(&[&b"data: a\r"[..], b"\n", b"data: b\r", b"\n", b"\r", b"\n", b"data: c\r\n\r", b"\n"], 1000),
+        decode_raw(
+            &[
+                &b"data: a\r"[..],
+                b"\n",
+                b"data: b\r",
+                b"\n",
+                b"\r",
+                b"\n",
+                b"data: c\r\n\r",
+                b"\n"
+            ],
+            1000
+        ),
         want
     );
     // A lone CR at the end of a read, then CR: a CR line end followed by a blank line.
-    assert_eq!(decode_raw(&[&b"data: x\r"[..], b"\r"], 1000), ok_raw(vec![raw(None, "x")]));
+    assert_eq!(
+        decode_raw(&[&b"data: x\r"[..], b"\r"], 1000),
+        ok_raw(vec![raw(None, "x")])
+    );
     every_split(input);
 }
 
@@ -252,8 +332,14 @@ fn crlf_after_a_cr_line_end_does_not_lose_the_blank_line() {
 #[test]
 fn multi_line_data_is_joined_with_lf() {
     let (r, s) = every_split(b"event: devMultiline\ndata: line one\ndata: line two\n\n");
-    assert_eq!(r, ok_raw(vec![raw(Some("devMultiline"), "line one\nline two")]));
-    assert_eq!(s.events, vec![ev("devMultiline", "line one\nline two", None)]);
+    assert_eq!(
+        r,
+        ok_raw(vec![raw(Some("devMultiline"), "line one\nline two")])
+    );
+    assert_eq!(
+        s.events,
+        vec![ev("devMultiline", "line one\nline two", None)]
+    );
     // Empty data lines count: "data" alone and "data:" add empty lines.
     let (r, _) = every_split(b"data\ndata:\ndata: x\ndata\n\n");
     assert_eq!(r, ok_raw(vec![raw(None, "\n\nx\n")]));
@@ -261,7 +347,10 @@ fn multi_line_data_is_joined_with_lf() {
     let (_, s) = every_split(b"data: {\"choices\":[{\"delta\":\ndata: {\"content\":\"hi\"}}]}\n\n");
     assert_eq!(s.events.len(), 1);
     assert_eq!(s.events[0].text.as_deref(), Some("hi"));
-    assert_eq!(s.events[0].data, "{\"choices\":[{\"delta\":\n{\"content\":\"hi\"}}]}");
+    assert_eq!(
+        s.events[0].data,
+        "{\"choices\":[{\"delta\":\n{\"content\":\"hi\"}}]}"
+    );
 }
 
 #[test]
@@ -269,8 +358,14 @@ fn data_without_a_space_and_with_two_spaces() {
     let c = chunk("x");
     let nospace = format!("event:answer\ndata:{c}\n\ndata:[DONE]\n\n");
     let (r, s) = every_split(nospace.as_bytes());
-    assert_eq!(r, ok_raw(vec![raw(Some("answer"), &c), raw(None, "[DONE]")]));
-    assert_eq!(s.events, vec![ev("answer", &c, Some("x")), ev("done", "[DONE]", None)]);
+    assert_eq!(
+        r,
+        ok_raw(vec![raw(Some("answer"), &c), raw(None, "[DONE]")])
+    );
+    assert_eq!(
+        s.events,
+        vec![ev("answer", &c, Some("x")), ev("done", "[DONE]", None)]
+    );
     // Only one space is stripped; the second is part of the value.
     let (r, _) = every_split(b"data:  two\nevent:  sp\n\n");
     assert_eq!(r, ok_raw(vec![raw(Some(" sp"), " two")]));
@@ -289,8 +384,14 @@ fn comments_retry_id_and_unknown_fields_are_ignored() {
         ": connected\n\n: ping\nretry: 1000\nid: 1\nevent: answer\ndata: {c}\n\n:\n:ping\nid: 2\nfoo: bar\nDATA: no\n Data: no\ndata: [DONE]\nid\nretry\n\n"
     );
     let (r, s) = every_split(input.as_bytes());
-    assert_eq!(r, ok_raw(vec![raw(Some("answer"), &c), raw(None, "[DONE]")]));
-    assert_eq!(s.events, vec![ev("answer", &c, Some("a")), ev("done", "[DONE]", None)]);
+    assert_eq!(
+        r,
+        ok_raw(vec![raw(Some("answer"), &c), raw(None, "[DONE]")])
+    );
+    assert_eq!(
+        s.events,
+        vec![ev("answer", &c, Some("a")), ev("done", "[DONE]", None)]
+    );
     // A comment between data lines does not split the event.
     let (r, _) = every_split(b"data: 1\n: note\ndata: 2\n\n");
     assert_eq!(r, ok_raw(vec![raw(None, "1\n2")]));
@@ -313,9 +414,14 @@ fn a_block_without_data_is_not_dispatched_and_does_not_leak_its_name() {
 #[test]
 fn last_event_line_wins_and_empty_event_name_means_answer() {
     let c = chunk("q");
-    let (r, s) = every_split(format!("event: a\nevent: fastAnswer\ndata: {c}\n\nevent:\ndata: {c}\n\n").as_bytes());
+    let (r, s) = every_split(
+        format!("event: a\nevent: fastAnswer\ndata: {c}\n\nevent:\ndata: {c}\n\n").as_bytes(),
+    );
     assert_eq!(r.events[0], raw(Some("fastAnswer"), &c));
-    assert_eq!(s.events, vec![ev("fastAnswer", &c, Some("q")), ev("answer", &c, Some("q"))]);
+    assert_eq!(
+        s.events,
+        vec![ev("fastAnswer", &c, Some("q")), ev("answer", &c, Some("q"))]
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -341,12 +447,21 @@ fn four_byte_emoji_and_three_byte_cjk_split_across_reads() {
     }
     // Three reads, each cutting a character.
     let e = "data: 🙂\n\n".as_bytes();
-    assert_eq!(decode_raw(&[&e[..7], &e[7..9], &e[9..]], 100), ok_raw(vec![raw(None, "🙂")]));
+    assert_eq!(
+        decode_raw(&[&e[..7], &e[7..9], &e[9..]], 100),
+        ok_raw(vec![raw(None, "🙂")])
+    );
 }
 
 #[test]
 fn invalid_utf8_or_nul_is_malformed_in_every_chunking() {
-    for bad in [&b"data: bad \xff\n\n"[..], b"data: a\0b\n\n", b": \xfe comment\n\n", b"event: \xc3\n\n", b"data: \xf0\x9f\x99\n\n"] {
+    for bad in [
+        &b"data: bad \xff\n\n"[..],
+        b"data: a\0b\n\n",
+        b": \xfe comment\n\n",
+        b"event: \xc3\n\n",
+        b"data: \xf0\x9f\x99\n\n",
+    ] {
         let (r, s) = every_split(bad);
         assert!(r.error.is_some(), "{:?}", show(bad));
         assert_eq!(s.end, End::Protocol, "{:?}", show(bad));
@@ -360,11 +475,16 @@ fn invalid_utf8_or_nul_is_malformed_in_every_chunking() {
 /// is replaced by U+FFFD". So a NUL sent as `\u0000` must reach `answer` as U+FFFD too.
 #[test]
 fn answer_is_the_concatenation_of_texts_even_with_an_escaped_nul() {
-    let input = frame(None, r#"{"choices":[{"delta":{"content":"a\u0000b"}}]}"#) + &frame(None, "[DONE]");
+    let input =
+        frame(None, r#"{"choices":[{"delta":{"content":"a\u0000b"}}]}"#) + &frame(None, "[DONE]");
     let s = run_session(&[input.as_bytes()], DEFAULT_MAX_EVENT, DEFAULT_MAX_RESULT);
     let texts: String = s.events.iter().filter_map(|e| e.text.clone()).collect();
     assert_eq!(texts, "a\u{FFFD}b");
-    assert_eq!(s.result["answer"], texts.as_str(), "answer must equal the joined texts");
+    assert_eq!(
+        s.result["answer"],
+        texts.as_str(),
+        "answer must equal the joined texts"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -389,25 +509,45 @@ fn an_event_larger_than_one_mib() {
     // Limits above the event: decoded, wherever the reads are cut.
     for limit in [2 * MIB, event_len] {
         assert_eq!(decode_raw(&[bytes], limit), want, "limit {limit}");
-        for i in sampled_splits(bytes.len()).into_iter().filter(|_| limit == event_len) {
+        for i in sampled_splits(bytes.len())
+            .into_iter()
+            .filter(|_| limit == event_len)
+        {
             let (a, b) = bytes.split_at(i);
-            assert_eq!(decode_raw(&[a, b], limit), want, "limit {limit}, split at {i}");
+            assert_eq!(
+                decode_raw(&[a, b], limit),
+                want,
+                "limit {limit}, split at {i}"
+            );
         }
         let reads: Vec<&[u8]> = bytes.chunks(16 * 1024).collect();
-        assert_eq!(decode_raw(&reads, limit), want, "limit {limit}, 16 KiB reads");
+        assert_eq!(
+            decode_raw(&reads, limit),
+            want,
+            "limit {limit}, 16 KiB reads"
+        );
     }
     // Limits below it: malformed, wherever the reads are cut, and before the whole event
     // has arrived (an endless line is caught).
     for limit in [event_len - 1, MIB, 64 * 1024] {
         assert!(decode_raw(&[bytes], limit).error.is_some(), "limit {limit}");
-        for i in sampled_splits(bytes.len()).into_iter().filter(|_| limit == event_len - 1) {
+        for i in sampled_splits(bytes.len())
+            .into_iter()
+            .filter(|_| limit == event_len - 1)
+        {
             let (a, b) = bytes.split_at(i);
             let r = decode_raw(&[a, b], limit);
-            assert!(r.error.is_some() && r.events.is_empty(), "limit {limit}, split at {i}");
+            assert!(
+                r.error.is_some() && r.events.is_empty(),
+                "limit {limit}, split at {i}"
+            );
         }
         let mut d = Decoder::new(limit);
         d.push(&bytes[..(limit + 64).min("event: big\ndata: ".len() + big.len())]); // no line end yet
-        assert!(d.next_event().is_err(), "limit {limit}: the over-long line is caught early");
+        assert!(
+            d.next_event().is_err(),
+            "limit {limit}: the over-long line is caught early"
+        );
     }
     // Event layer: an over-limit answer before the end is a protocol error.
     let c = chunk(&"x".repeat(MIB + 1));
@@ -462,13 +602,20 @@ fn many_small_events_never_add_up_to_the_limit() {
 #[test]
 fn error_event_after_answers_is_delivered_then_ends_the_stream() {
     let err = r#"{"code":510,"statusText":"insufficientQuota","message":"AI points exhausted","data":null}"#;
-    let input = frame(None, &chunk("你")) + &frame(None, &chunk("好")) + &frame(Some("error"), err)
-        + &frame(None, &chunk("never")) + &frame(None, "[DONE]");
+    let input = frame(None, &chunk("你"))
+        + &frame(None, &chunk("好"))
+        + &frame(Some("error"), err)
+        + &frame(None, &chunk("never"))
+        + &frame(None, "[DONE]");
     let (_, s) = every_split(input.as_bytes());
     assert_eq!(s.end, End::Api);
     assert_eq!(
         s.events,
-        vec![ev("answer", &chunk("你"), Some("你")), ev("answer", &chunk("好"), Some("好")), ev("error", err, None)]
+        vec![
+            ev("answer", &chunk("你"), Some("你")),
+            ev("answer", &chunk("好"), Some("好")),
+            ev("error", err, None)
+        ]
     );
     assert_eq!(s.result["answer"], "你好");
     assert_eq!(s.result["event_count"], 3);
@@ -487,7 +634,12 @@ fn eof_without_done_and_incomplete_last_event() {
     let a = chunk("a");
     let b = chunk("b");
     // The second event has no blank line: it must not be dispatched at EOF.
-    for tail in [format!("data: {b}\n"), format!("data: {b}"), format!("data: {b}\r"), format!("event: answer\ndata: {b}\r\n")] {
+    for tail in [
+        format!("data: {b}\n"),
+        format!("data: {b}"),
+        format!("data: {b}\r"),
+        format!("event: answer\ndata: {b}\r\n"),
+    ] {
         let input = frame(None, &a) + &tail;
         let (r, s) = every_split(input.as_bytes());
         assert_eq!(r, ok_raw(vec![raw(None, &a)]), "{tail:?}");
@@ -498,32 +650,55 @@ fn eof_without_done_and_incomplete_last_event() {
     // [DONE] without its blank line does not count either.
     let input = frame(None, &a) + "data: [DONE]\n";
     let (_, s) = every_split(input.as_bytes());
-    assert_eq!((s.end, s.result["done"].clone()), (End::Incomplete, json!(false)));
+    assert_eq!(
+        (s.end, s.result["done"].clone()),
+        (End::Incomplete, json!(false))
+    );
     // A finish_reason without [DONE] is finished: EOF is clean.
     let input = frame(None, &a) + &frame(None, STOP);
     let (_, s) = every_split(input.as_bytes());
     assert_eq!(s.end, End::Ok);
-    assert_eq!((s.result["done"].clone(), s.result["finish_reason"].clone()), (json!(false), json!("stop")));
+    assert_eq!(
+        (s.result["done"].clone(), s.result["finish_reason"].clone()),
+        (json!(false), json!("stop"))
+    );
     // [DONE] without a finish_reason is finished too.
     let input = frame(None, &a) + &frame(None, "[DONE]");
     assert_eq!(every_split(input.as_bytes()).1.end, End::Ok);
     // An empty body.
-    assert_eq!(run_session(&[], DEFAULT_MAX_EVENT, DEFAULT_MAX_RESULT).end, End::Incomplete);
+    assert_eq!(
+        run_session(&[], DEFAULT_MAX_EVENT, DEFAULT_MAX_RESULT).end,
+        End::Incomplete
+    );
 }
 
 #[test]
 fn trailing_bytes_after_done_end_the_stream_cleanly() {
     let flow = r#"[{"nodeId":"n1","moduleName":"AI 对话"}]"#;
-    let input = frame(Some("answer"), &chunk("hi")) + &frame(Some("answer"), STOP) + &frame(Some("answer"), "[DONE]")
+    let input = frame(Some("answer"), &chunk("hi"))
+        + &frame(Some("answer"), STOP)
+        + &frame(Some("answer"), "[DONE]")
         + &frame(Some("flowResponses"), flow);
     let mut bytes = input.into_bytes();
     bytes.extend_from_slice(b"\xff\xfe not sse\n\ndata: {\"after\":1}\n\n");
     let (r, s) = every_split(&bytes);
-    assert!(r.error.is_some(), "the raw decoder rejects the garbage line");
+    assert!(
+        r.error.is_some(),
+        "the raw decoder rejects the garbage line"
+    );
     assert_eq!(r.events.len(), 4);
     assert_eq!(s.end, End::Ok);
-    assert_eq!(s.events.iter().map(|e| e.event.as_str()).collect::<Vec<_>>(), ["answer", "answer", "done", "flowResponses"]);
-    assert_eq!(s.result["flow_responses"], json!([{"nodeId":"n1","moduleName":"AI 对话"}]));
+    assert_eq!(
+        s.events
+            .iter()
+            .map(|e| e.event.as_str())
+            .collect::<Vec<_>>(),
+        ["answer", "answer", "done", "flowResponses"]
+    );
+    assert_eq!(
+        s.result["flow_responses"],
+        json!([{"nodeId":"n1","moduleName":"AI 对话"}])
+    );
     // Other things after the end: a non-JSON answer, plain events, then EOF; all fine.
     let input = frame(None, "[DONE]") + &frame(None, "not json") + &frame(None, &chunk("late"));
     let (_, s) = every_split(input.as_bytes());
@@ -531,7 +706,10 @@ fn trailing_bytes_after_done_end_the_stream_cleanly() {
     // Events after [DONE] that are well-formed are delivered and counted.
     let input = frame(None, "[DONE]") + &frame(Some("chatTitle"), r#"{"title":"t"}"#);
     let (_, s) = every_split(input.as_bytes());
-    assert_eq!((s.events.len(), s.result["event_count"].clone()), (2, json!(2)));
+    assert_eq!(
+        (s.events.len(), s.result["event_count"].clone()),
+        (2, json!(2))
+    );
 }
 
 #[test]
@@ -561,7 +739,9 @@ fn heartbeat_empty_answers() {
     let (_, s) = every_split(input.as_bytes());
     assert_eq!(s.end, End::Ok);
     assert_eq!(s.events.len(), 9);
-    assert!(s.events[..6].iter().all(|e| e.event == "answer" && e.text.as_deref() == Some("")));
+    assert!(s.events[..6]
+        .iter()
+        .all(|e| e.event == "answer" && e.text.as_deref() == Some("")));
     assert_eq!(s.result["answer"], "ok");
     assert_eq!(s.result["event_count"], 9);
     // Heartbeats alone do not finish a stream.
@@ -571,8 +751,11 @@ fn heartbeat_empty_answers() {
 
 #[test]
 fn unknown_event_names_are_passed_through() {
-    let input = frame(Some("planStatus"), r#"{"planStatus":"x"}"#) + &frame(Some("sandboxStatus"), "not json at all")
-        + &frame(Some("résumé🙂"), "{}") + &frame(None, &chunk("a")) + &frame(None, "[DONE]");
+    let input = frame(Some("planStatus"), r#"{"planStatus":"x"}"#)
+        + &frame(Some("sandboxStatus"), "not json at all")
+        + &frame(Some("résumé🙂"), "{}")
+        + &frame(None, &chunk("a"))
+        + &frame(None, "[DONE]");
     let (r, s) = every_split(input.as_bytes());
     assert_eq!(r.events[2], raw(Some("résumé🙂"), "{}"));
     assert_eq!(s.end, End::Ok);
@@ -590,7 +773,13 @@ fn unknown_event_names_are_passed_through() {
 
 #[test]
 fn done_under_any_event_name_is_the_done_event() {
-    for name in [None, Some("answer"), Some("fastAnswer"), Some("flowResponses"), Some("whatever")] {
+    for name in [
+        None,
+        Some("answer"),
+        Some("fastAnswer"),
+        Some("flowResponses"),
+        Some("whatever"),
+    ] {
         let (_, s) = every_split(frame(name, "[DONE]").as_bytes());
         assert_eq!(s.events, vec![ev("done", "[DONE]", None)], "{name:?}");
         assert_eq!((s.end, s.result["done"].clone()), (End::Ok, json!(true)));
@@ -631,9 +820,21 @@ data: [{\"nodeId\":\"fdDgXQ6SYn8v\",\"moduleName\":\"AI 对话\",\"moduleType\":
 #[test]
 fn fastgpt_detail_false_transcript() {
     let (r, s) = every_split(DETAIL_FALSE.as_bytes());
-    assert_eq!(r.events.iter().map(|e| e.0.clone()).collect::<Vec<_>>(), vec![None, None, None]);
-    assert_eq!(s.events.iter().map(|e| (e.event.as_str(), e.text.as_deref())).collect::<Vec<_>>(),
-        [("answer", Some("电影")), ("answer", Some("")), ("done", None)]);
+    assert_eq!(
+        r.events.iter().map(|e| e.0.clone()).collect::<Vec<_>>(),
+        vec![None, None, None]
+    );
+    assert_eq!(
+        s.events
+            .iter()
+            .map(|e| (e.event.as_str(), e.text.as_deref()))
+            .collect::<Vec<_>>(),
+        [
+            ("answer", Some("电影")),
+            ("answer", Some("")),
+            ("done", None)
+        ]
+    );
     assert_eq!(s.end, End::Ok);
     assert_eq!(
         s.result,
@@ -646,9 +847,15 @@ fn fastgpt_detail_false_transcript() {
 #[test]
 fn fastgpt_detail_true_v1_transcript() {
     let (r, s) = every_split(DETAIL_TRUE_V1.as_bytes());
-    assert!(r.events.iter().all(|e| e.0.is_some()), "every detail frame carries event:");
+    assert!(
+        r.events.iter().all(|e| e.0.is_some()),
+        "every detail frame carries event:"
+    );
     assert_eq!(
-        s.events.iter().map(|e| (e.event.as_str(), e.text.as_deref())).collect::<Vec<_>>(),
+        s.events
+            .iter()
+            .map(|e| (e.event.as_str(), e.text.as_deref()))
+            .collect::<Vec<_>>(),
         [
             ("flowNodeStatus", None),
             ("answer", Some("你好")),
@@ -682,20 +889,43 @@ fn e1_stop_delta_e2_stop_null_and_reasoning_only_chunks() {
     let e1_text = r#"{"id":"","object":"","created":0,"choices":[{"delta":{"content":"旧"},"index":0,"finish_reason":null}]}"#;
     let input = frame(None, e1_text) + &frame(None, STOP_E1) + &frame(None, "[DONE]");
     let (_, s) = every_split(input.as_bytes());
-    assert_eq!(s.events.iter().map(|e| e.text.as_deref()).collect::<Vec<_>>(), [Some("旧"), Some(""), None]);
-    assert_eq!((s.result["answer"].clone(), s.result["finish_reason"].clone()), (json!("旧"), json!("stop")));
+    assert_eq!(
+        s.events
+            .iter()
+            .map(|e| e.text.as_deref())
+            .collect::<Vec<_>>(),
+        [Some("旧"), Some(""), None]
+    );
+    assert_eq!(
+        (
+            s.result["answer"].clone(),
+            s.result["finish_reason"].clone()
+        ),
+        (json!("旧"), json!("stop"))
+    );
     // E2/E3: reasoning-only chunks have no content; the stop chunk has content null.
     let r1 = r#"{"id":"","object":"","created":0,"model":"","choices":[{"delta":{"role":"assistant","reasoning_content":"Let"},"index":0,"finish_reason":null}]}"#;
     let r2 = r#"{"id":"","object":"","created":0,"model":"","choices":[{"delta":{"role":"assistant","reasoning_content":" me think."},"index":0,"finish_reason":null}]}"#;
-    let input = frame(Some("answer"), r1) + &frame(Some("answer"), r2) + &frame(Some("answer"), &chunk("Hi"))
-        + &frame(Some("answer"), STOP) + &frame(Some("answer"), "[DONE]");
+    let input = frame(Some("answer"), r1)
+        + &frame(Some("answer"), r2)
+        + &frame(Some("answer"), &chunk("Hi"))
+        + &frame(Some("answer"), STOP)
+        + &frame(Some("answer"), "[DONE]");
     let (_, s) = every_split(input.as_bytes());
-    assert_eq!(s.events.iter().map(|e| e.text.as_deref()).collect::<Vec<_>>(), [Some(""), Some(""), Some("Hi"), Some(""), None]);
+    assert_eq!(
+        s.events
+            .iter()
+            .map(|e| e.text.as_deref())
+            .collect::<Vec<_>>(),
+        [Some(""), Some(""), Some("Hi"), Some(""), None]
+    );
     assert_eq!(s.result["reasoning"], "Let me think.");
     assert_eq!(s.result["answer"], "Hi");
     assert_eq!(s.result["finish_reason"], "stop");
     // fastAnswer chunks count as answer text too.
-    let input = frame(Some("fastAnswer"), &chunk("快")) + &frame(Some("answer"), &chunk("慢")) + &frame(None, "[DONE]");
+    let input = frame(Some("fastAnswer"), &chunk("快"))
+        + &frame(Some("answer"), &chunk("慢"))
+        + &frame(None, "[DONE]");
     let (_, s) = every_split(input.as_bytes());
     assert_eq!(s.events[0], ev("fastAnswer", &chunk("快"), Some("快")));
     assert_eq!(s.result["answer"], "快慢");
@@ -723,19 +953,55 @@ fn tool_frame(id: Option<&str>, members: Value) -> String {
 fn rich_detail_transcript(flow_as_object: bool) -> String {
     let mut s = String::new();
     s += &frame(Some("updateVariables"), r#"{"city":"Paris","n":1}"#);
-    s += &frame(Some("flowNodeStatus"), r#"{"status":"running","name":"AI 对话"}"#);
+    s += &frame(
+        Some("flowNodeStatus"),
+        r#"{"status":"running","name":"AI 对话"}"#,
+    );
     s += &frame(Some("answer"), &chunk("")); // heartbeat
-    s += &frame(Some("toolCall"), &tool_frame(Some("call_1"), json!({"toolName":"Search","toolAvatar":"","functionName":"search","params":"","response":""})));
-    s += &frame(Some("toolParams"), &tool_frame(Some("call_1"), json!({"params":"{\"q\":"})));
-    s += &frame(Some("toolParams"), &tool_frame(Some("call_1"), json!({"params":"\"x\"}"})));
-    s += &frame(Some("toolCall"), &tool_frame(Some("call_2"), json!({"toolName":"Calc","toolAvatar":"a.png","functionName":"calc","params":"","response":""})));
-    s += &frame(Some("toolParams"), &tool_frame(None, json!({"params":"1+1"}))); // no id: the latest tool
-    s += &frame(Some("toolResponse"), &tool_frame(Some("call_1"), json!({"response":"found","toolName":""})));
-    s += &frame(Some("toolResponse"), &tool_frame(None, json!({"response":"2"}))); // no id: call_2
-    s += &frame(Some("answer"), r#"{"id":"","object":"","created":0,"model":"","choices":[{"delta":{"role":"assistant","reasoning_content":"想一想"},"index":0,"finish_reason":null}]}"#);
+    s += &frame(
+        Some("toolCall"),
+        &tool_frame(
+            Some("call_1"),
+            json!({"toolName":"Search","toolAvatar":"","functionName":"search","params":"","response":""}),
+        ),
+    );
+    s += &frame(
+        Some("toolParams"),
+        &tool_frame(Some("call_1"), json!({"params":"{\"q\":"})),
+    );
+    s += &frame(
+        Some("toolParams"),
+        &tool_frame(Some("call_1"), json!({"params":"\"x\"}"})),
+    );
+    s += &frame(
+        Some("toolCall"),
+        &tool_frame(
+            Some("call_2"),
+            json!({"toolName":"Calc","toolAvatar":"a.png","functionName":"calc","params":"","response":""}),
+        ),
+    );
+    s += &frame(
+        Some("toolParams"),
+        &tool_frame(None, json!({"params":"1+1"})),
+    ); // no id: the latest tool
+    s += &frame(
+        Some("toolResponse"),
+        &tool_frame(Some("call_1"), json!({"response":"found","toolName":""})),
+    );
+    s += &frame(
+        Some("toolResponse"),
+        &tool_frame(None, json!({"response":"2"})),
+    ); // no id: call_2
+    s += &frame(
+        Some("answer"),
+        r#"{"id":"","object":"","created":0,"model":"","choices":[{"delta":{"role":"assistant","reasoning_content":"想一想"},"index":0,"finish_reason":null}]}"#,
+    );
     s += &frame(Some("answer"), &chunk("你好"));
     s += &frame(Some("fastAnswer"), &chunk("，世界🙂"));
-    s += &frame(Some("interactive"), r#"{"interactive":{"type":"userInput","params":{"description":"old"}}}"#);
+    s += &frame(
+        Some("interactive"),
+        r#"{"interactive":{"type":"userInput","params":{"description":"old"}}}"#,
+    );
     s += &frame(
         Some("interactive"),
         r#"{"interactive":{"type":"userSelect","params":{"description":"测试","userSelectOptions":[{"value":"Confirm","key":"option1"},{"value":"Cancel","key":"option2"}]},"entryNodeIds":["n1"],"memoryEdges":[],"nodeOutputs":[]}}"#,
@@ -776,7 +1042,10 @@ fn rich_expected() -> Value {
 /// may be present as `""` or absent: §6 says only that later `""` members do not replace
 /// stored ones, not whether the creating frame's `""` members are kept (see the report).
 fn assert_tools_eq(actual: &Value, expected: &Value) {
-    let (a, e) = (actual.as_array().expect("tool_calls array"), expected.as_array().unwrap());
+    let (a, e) = (
+        actual.as_array().expect("tool_calls array"),
+        expected.as_array().unwrap(),
+    );
     assert_eq!(a.len(), e.len(), "tool_calls: {actual}");
     for (ta, te) in a.iter().zip(e) {
         let (ta, te) = (ta.as_object().unwrap(), te.as_object().unwrap());
@@ -810,8 +1079,26 @@ fn accumulator_detail_transcript_gives_the_exact_result() {
         assert_eq!(s.events.len(), 20);
         assert_result_eq(&s.result, &rich_expected());
         // The result's members, in the §6 order.
-        let keys: Vec<&str> = s.result.as_object().unwrap().keys().map(String::as_str).collect();
-        for k in ["answer", "reasoning", "finish_reason", "done", "event_count", "interactive", "variables", "flow_responses", "tool_calls", "chat_id", "response_chat_item_id"] {
+        let keys: Vec<&str> = s
+            .result
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        for k in [
+            "answer",
+            "reasoning",
+            "finish_reason",
+            "done",
+            "event_count",
+            "interactive",
+            "variables",
+            "flow_responses",
+            "tool_calls",
+            "chat_id",
+            "response_chat_item_id",
+        ] {
             assert!(keys.contains(&k), "{k}");
         }
     }
@@ -820,41 +1107,63 @@ fn accumulator_detail_transcript_gives_the_exact_result() {
 #[test]
 fn accumulator_used_directly() {
     // The same rules without the decoder: Accumulator's public API.
-    let mut a = Accumulator::new(Some("chat-1".into()), "Xq3vT9aLm2Rk8PzWc4Yd7NbE".into(), DEFAULT_MAX_RESULT);
+    let mut a = Accumulator::new(
+        Some("chat-1".into()),
+        "Xq3vT9aLm2Rk8PzWc4Yd7NbE".into(),
+        DEFAULT_MAX_RESULT,
+    );
     assert!(!a.finished());
     let ca = chunk("A");
     let c = parse_answer_chunk(&ca).unwrap();
     a.add_answer(&c).unwrap();
     a.count();
-    a.add_event("flowResponses", r#"{"1":{"n":"b"},"0":{"n":"a"}}"#).unwrap();
+    a.add_event("flowResponses", r#"{"1":{"n":"b"},"0":{"n":"a"}}"#)
+        .unwrap();
     a.count();
     a.add_event("updateVariables", r#"{"k":1}"#).unwrap();
-    a.add_event("updateVariables", r#"{"k":2,"j":[1]}"#).unwrap();
+    a.add_event("updateVariables", r#"{"k":2,"j":[1]}"#)
+        .unwrap();
     a.add_event("updateVariables", "not json").unwrap(); // unusable: left out
     a.count();
     a.add_done();
     a.count();
     assert!(a.finished());
     let v = a.to_value();
-    assert_eq!(v["flow_responses"], json!([{"n":"a"},{"n":"b"}]), "keys \"0\",\"1\" in any order make an array");
+    assert_eq!(
+        v["flow_responses"],
+        json!([{"n":"a"},{"n":"b"}]),
+        "keys \"0\",\"1\" in any order make an array"
+    );
     assert_eq!(v["variables"], json!({"k":2,"j":[1]}));
     assert_eq!(v["chat_id"], "chat-1");
     assert_eq!(v["response_chat_item_id"], "Xq3vT9aLm2Rk8PzWc4Yd7NbE");
-    assert_eq!((v["event_count"].clone(), v["done"].clone(), v["finish_reason"].clone()), (json!(4), json!(true), Value::Null));
+    assert_eq!(
+        (
+            v["event_count"].clone(),
+            v["done"].clone(),
+            v["finish_reason"].clone()
+        ),
+        (json!(4), json!(true), Value::Null)
+    );
 
     // flowNodeResponse (v2): one per node, in order.
     let mut b = Accumulator::new(None, "r".into(), DEFAULT_MAX_RESULT);
     for n in 0..3 {
-        b.add_event("flowNodeResponse", &json!({"nodeId": n}).to_string()).unwrap();
+        b.add_event("flowNodeResponse", &json!({"nodeId": n}).to_string())
+            .unwrap();
     }
-    assert_eq!(b.to_value()["flow_responses"], json!([{"nodeId":0},{"nodeId":1},{"nodeId":2}]));
+    assert_eq!(
+        b.to_value()["flow_responses"],
+        json!([{"nodeId":0},{"nodeId":1},{"nodeId":2}])
+    );
     // Other shapes of flowResponses are kept as they are.
     let mut c = Accumulator::new(None, "r".into(), DEFAULT_MAX_RESULT);
     c.add_event("flowResponses", r#"{"a":1}"#).unwrap();
     assert_eq!(c.to_value()["flow_responses"], json!({"a":1}));
     // interactive without the member, or not JSON: left out.
     let mut d = Accumulator::new(None, "r".into(), DEFAULT_MAX_RESULT);
-    d.add_event("interactive", r#"{"interactive":{"type":"userSelect"}}"#).unwrap();
+    d.add_event("interactive", r#"{"interactive":{"type":"userSelect"}}"#)
+        .unwrap();
     d.add_event("interactive", r#"{"other":1}"#).unwrap();
     d.add_event("interactive", "x").unwrap();
     assert_eq!(d.to_value()["interactive"], json!({"type":"userSelect"}));
@@ -863,16 +1172,28 @@ fn accumulator_used_directly() {
 #[test]
 fn v2_transcript_with_flow_node_responses() {
     let mut t = String::new();
-    t += &frame(Some("flowNodeResponse"), r#"{"nodeId":"448745","moduleType":"workflowStart"}"#);
-    t += &frame(Some("flowNodeStatus"), r#"{"status":"running","name":"AI 对话"}"#);
+    t += &frame(
+        Some("flowNodeResponse"),
+        r#"{"nodeId":"448745","moduleType":"workflowStart"}"#,
+    );
+    t += &frame(
+        Some("flowNodeStatus"),
+        r#"{"status":"running","name":"AI 对话"}"#,
+    );
     t += &frame(Some("answer"), &chunk("v2"));
-    t += &frame(Some("flowNodeResponse"), r#"{"nodeId":"n2","moduleType":"chatNode"}"#);
+    t += &frame(
+        Some("flowNodeResponse"),
+        r#"{"nodeId":"n2","moduleType":"chatNode"}"#,
+    );
     t += &frame(Some("workflowDuration"), r#"{"durationSeconds":0.5}"#);
     t += &frame(Some("answer"), STOP);
     t += &frame(Some("answer"), "[DONE]");
     let (_, s) = every_split(t.as_bytes());
     assert_eq!(s.end, End::Ok);
-    assert_eq!(s.result["flow_responses"], json!([{"nodeId":"448745","moduleType":"workflowStart"},{"nodeId":"n2","moduleType":"chatNode"}]));
+    assert_eq!(
+        s.result["flow_responses"],
+        json!([{"nodeId":"448745","moduleType":"workflowStart"},{"nodeId":"n2","moduleType":"chatNode"}])
+    );
     assert_eq!(s.result["event_count"], 7);
 }
 
@@ -897,10 +1218,14 @@ impl Rng {
     }
 }
 
-const PALETTE: &[&str] = &["a", "Z", "0", " ", ":", "中", "文", "🙂", "é", "\\", "\"", "[", "}", "𝄞", "\t"];
+const PALETTE: &[&str] = &[
+    "a", "Z", "0", " ", ":", "中", "文", "🙂", "é", "\\", "\"", "[", "}", "𝄞", "\t",
+];
 
 fn random_text(rng: &mut Rng, max_len: usize) -> String {
-    (0..rng.below(max_len + 1)).map(|_| PALETTE[rng.below(PALETTE.len())]).collect()
+    (0..rng.below(max_len + 1))
+        .map(|_| PALETTE[rng.below(PALETTE.len())])
+        .collect()
 }
 
 /// Writes a line with a random line end, avoiding the one ambiguity of SSE: a CR line end
@@ -914,14 +1239,22 @@ struct Writer<'r> {
 impl Writer<'_> {
     fn line(&mut self, s: &str) {
         self.out.extend_from_slice(s.as_bytes());
-        let ends: &[&[u8]] = if self.prev_cr && s.is_empty() { &[b"\r", b"\r\n"] } else { &[b"\n", b"\r\n", b"\r"] };
+        let ends: &[&[u8]] = if self.prev_cr && s.is_empty() {
+            &[b"\r", b"\r\n"]
+        } else {
+            &[b"\n", b"\r\n", b"\r"]
+        };
         let end = ends[self.rng.below(ends.len())];
         self.out.extend_from_slice(end);
         self.prev_cr = end == b"\r";
     }
     fn field(&mut self, name: &str, value: &str) {
         // With or without the space; a value starting with a space needs the space.
-        let sep = if value.starts_with(' ') || self.rng.chance(70) { ": " } else { ":" };
+        let sep = if value.starts_with(' ') || self.rng.chance(70) {
+            ": "
+        } else {
+            ":"
+        };
         self.line(&format!("{name}{sep}{value}"));
     }
 }
@@ -944,7 +1277,11 @@ fn generate(seed: u64) -> (Vec<u8>, Vec<Ev>, String) {
                     _ => vec![data.clone()],
                 };
                 let joined = lines.join("\n");
-                expected.push(Ev { event: name.unwrap_or("answer").into(), data: joined, text: Some(text.clone()) });
+                expected.push(Ev {
+                    event: name.unwrap_or("answer").into(),
+                    data: joined,
+                    text: Some(text.clone()),
+                });
                 answer += &text;
                 blocks.push((name.map(str::to_string), lines));
             }
@@ -954,7 +1291,9 @@ fn generate(seed: u64) -> (Vec<u8>, Vec<Ev>, String) {
                 blocks.push((None, vec![hb]));
             }
             6 => {
-                let lines: Vec<String> = (0..1 + rng.below(3)).map(|_| random_text(&mut rng, 8)).collect();
+                let lines: Vec<String> = (0..1 + rng.below(3))
+                    .map(|_| random_text(&mut rng, 8))
+                    .collect();
                 let name = ["planStatus", "stepTitle", "x-unknown", "事件"][rng.below(4)];
                 expected.push(ev(name, &lines.join("\n"), None));
                 blocks.push((Some(name.to_string()), lines));
@@ -976,7 +1315,11 @@ fn generate(seed: u64) -> (Vec<u8>, Vec<Ev>, String) {
     blocks.push((Some("flowResponses".into()), vec![flow.to_string()]));
     expected.push(ev("flowResponses", flow, None));
 
-    let mut w = Writer { out: Vec::new(), prev_cr: false, rng: &mut rng };
+    let mut w = Writer {
+        out: Vec::new(),
+        prev_cr: false,
+        rng: &mut rng,
+    };
     for (name, lines) in &blocks {
         if w.rng.chance(20) {
             let c = format!(": {}", random_text(w.rng, 6));
@@ -1007,7 +1350,11 @@ fn generate(seed: u64) -> (Vec<u8>, Vec<Ev>, String) {
 fn generated_transcript_in_200_random_chunkings() {
     for (seed, rounds) in [(0x9E37_79B9_7F4A_7C15u64, 200), (42, 30), (0xDEAD_BEEF, 30)] {
         let (bytes, expected, answer) = generate(seed);
-        assert!(bytes.len() > 20_000, "a long transcript ({} bytes)", bytes.len());
+        assert!(
+            bytes.len() > 20_000,
+            "a long transcript ({} bytes)",
+            bytes.len()
+        );
         let whole = run_session(&[&bytes], DEFAULT_MAX_EVENT, DEFAULT_MAX_RESULT);
         assert_eq!(whole.end, End::Ok);
         assert_eq!(whole.events.len(), expected.len());
@@ -1016,7 +1363,10 @@ fn generated_transcript_in_200_random_chunkings() {
         }
         assert_eq!(whole.result["answer"], answer.as_str());
         assert_eq!(whole.result["event_count"], expected.len());
-        assert_eq!(whole.result["flow_responses"], json!([{"nodeId":"a"},{"nodeId":"b"}]));
+        assert_eq!(
+            whole.result["flow_responses"],
+            json!([{"nodeId":"a"},{"nodeId":"b"}])
+        );
         let mut rng = Rng(seed ^ 0x5555);
         for round in 0..rounds {
             // Chunk sizes from 1 byte to a few KiB, biased small, with empty reads.
@@ -1029,7 +1379,12 @@ fn generated_transcript_in_200_random_chunkings() {
                 pos += n;
             }
             let got = run_session(&chunks, DEFAULT_MAX_EVENT, DEFAULT_MAX_RESULT);
-            assert_eq!(got, whole, "seed {seed:#x}, chunking {round} ({} chunks)", chunks.len());
+            assert_eq!(
+                got,
+                whole,
+                "seed {seed:#x}, chunking {round} ({} chunks)",
+                chunks.len()
+            );
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Response classification (§2.1) of arbitrary bodies: no panic, a success is the body
 //! itself and valid JSON, an error serialises to valid JSON.
 #![no_main]
-use fastgpt::classify::{classify, SuccessRule};
+use fastgpt::http::classify::classify;
+use fastgpt::http::Kind;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: &[u8]| {
@@ -9,12 +10,18 @@ fuzz_target!(|input: &[u8]| {
         return;
     }
     let status = 100 + (u16::from_le_bytes([input[0], input[1]]) % 500);
-    let rule = [SuccessRule::Envelope, SuccessRule::Completion, SuccessRule::AnyJson, SuccessRule::StreamJson, SuccessRule::Any2xx][input[2] as usize % 5];
+    let rule = [
+        Kind::Envelope,
+        Kind::Completion,
+        Kind::Generic,
+        Kind::Stream,
+        Kind::Upload,
+    ][input[2] as usize % 5];
     let body = &input[3..];
     match classify(status, body, Some("http://x/\u{fffd}"), rule) {
         Ok(text) => {
             assert!((200..300).contains(&status));
-            if rule == SuccessRule::Any2xx {
+            if rule == Kind::Upload {
                 return; // storage answers: any body, not kept
             }
             assert_eq!(text.as_bytes(), body);

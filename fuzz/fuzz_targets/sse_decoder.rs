@@ -1,7 +1,7 @@
 //! The SSE decoder fed in random splits must produce the same events as fed whole, never
 //! panic, and never hold more than the event limit.
 #![no_main]
-use fastgpt::sse::Decoder;
+use fastgpt::stream::sse::Decoder;
 use libfuzzer_sys::fuzz_target;
 
 fn decode(chunks: &[&[u8]], max: usize) -> (Vec<(Option<String>, String)>, bool) {
@@ -14,7 +14,10 @@ fn decode(chunks: &[&[u8]], max: usize) -> (Vec<(Option<String>, String)>, bool)
                 Ok(Some(e)) => {
                     assert!(e.data.as_str().len() <= max);
                     assert!(!e.data.as_str().contains('\0'));
-                    out.push((e.name.map(|n| n.as_str().to_string()), e.data.as_str().to_string()))
+                    out.push((
+                        e.name.map(|n| n.as_str().to_string()),
+                        e.data.as_str().to_string(),
+                    ))
                 }
                 Ok(None) => break,
                 Err(_) => return (out, true),

@@ -5,7 +5,7 @@
 use std::io::Read;
 use std::sync::Arc;
 
-use fastgpt::accumulate::Accumulator;
+use fastgpt::stream::accumulate::Accumulator;
 use fastgpt::stream::StreamSession;
 use libfuzzer_sys::fuzz_target;
 
@@ -24,9 +24,18 @@ impl Read for Chunks {
     }
 }
 
-fn run(data: &[u8], step: usize, max_event: usize, max_result: usize) -> (Vec<(String, String, Option<String>)>, Result<String, i32>) {
+fn run(
+    data: &[u8],
+    step: usize,
+    max_event: usize,
+    max_result: usize,
+) -> (Vec<(String, String, Option<String>)>, Result<String, i32>) {
     let acc = Accumulator::new(None, "id".into(), max_result);
-    let reader = Chunks { data: data.to_vec(), pos: 0, step };
+    let reader = Chunks {
+        data: data.to_vec(),
+        pos: 0,
+        step,
+    };
     let mut s = StreamSession::from_reader(Box::new(reader), acc, max_event, Arc::new(vec![]));
     let mut events = Vec::new();
     loop {
@@ -38,11 +47,21 @@ fn run(data: &[u8], step: usize, max_event: usize, max_result: usize) -> (Vec<(S
                 }
                 // The text agrees with a general JSON parse of the data (this checks the
                 // shortcut for FastGPT's own chunk shape against the full parser).
-                if let (Some(t), Ok(v)) = (e.text, serde_json::from_str::<serde_json::Value>(e.data.as_str())) {
-                    let want = v["choices"][0]["delta"]["content"].as_str().unwrap_or("").replace('\0', "\u{FFFD}");
+                if let (Some(t), Ok(v)) = (
+                    e.text,
+                    serde_json::from_str::<serde_json::Value>(e.data.as_str()),
+                ) {
+                    let want = v["choices"][0]["delta"]["content"]
+                        .as_str()
+                        .unwrap_or("")
+                        .replace('\0', "\u{FFFD}");
                     assert_eq!(t.as_str(), want);
                 }
-                events.push((e.name.as_str().to_string(), e.data.as_str().to_string(), e.text.map(|t| t.as_str().to_string())));
+                events.push((
+                    e.name.as_str().to_string(),
+                    e.data.as_str().to_string(),
+                    e.text.map(|t| t.as_str().to_string()),
+                ));
             }
             Ok(None) => {
                 let r = s.result().to_string();

@@ -1,168 +1,99 @@
-//! The `extern "C"` layer: opaque handles, pointer and string checks, out-parameters and
-//! the panic boundary. Everything else is delegated to the safe modules.
+//! The `extern "C"` layer that cbindgen turns into `include/fastgpt.h`.
 //!
-//! Rules applied by every function here (contract §1, §3):
-//! - the body runs inside [`boundary`], so no panic crosses the ABI;
-//! - out-pointers get NULL stored through them before any check;
+//! Each export is its logic in a few lines: it converts its parameters with the macros of
+//! [`cast`] (handles, strings, buffers) and [`out`] (out-parameters), and its body runs in
+//! [`ffi_call!`](boundary::ffi_call), the panic boundary. Everything else is delegated to
+//! the safe core (`crate::Client`, `crate::CancelToken`, `crate::Options`, `crate::Error`,
+//! `crate::stream::StreamSession`, `crate::status`).
+//!
+//! Rules applied by every function here (the C API contract, docs/):
+//! - the body is one `ffi_call!`, so no panic crosses the ABI;
+//! - out-pointers get NULL stored through them before any check (`out!`);
 //! - required pointers that are NULL, and strings that are not UTF-8, give
-//!   `FASTGPT_E_INVALID_ARGUMENT` before any request is sent.
+//!   `FASTGPT_E_INVALID_ARGUMENT` before any request is sent (`try_*!`).
+//!
+//! # Header groups
+//!
+//! The header is a manual: one group per module, in the order of this list (tests/header.rs
+//! reads it; run `make header`), each opened by a banner made from the module's
+//! `//! # Title` docs. Within a group, items appear in source order, types first.
+//!
+//! 1. [`version`]: versions and status codes
+//! 2. [`lifecycle`]: client_new, client_new_with_options, client_free, string_free
+//! 3. [`cancel`]: cancel tokens
+//! 4. [`chat`]: the chat completion and its streaming twin (callback)
+//! 5. [`pull_stream`]: stream_open, stream_next, stream_result, stream_free
+//! 6. [`histories`]: the chats of an app
+//! 7. [`records`]: the records of a chat, and feedback
+//! 8. [`analytics`]: suggested questions and app logs
+//! 9. [`files`]: chat file uploads
+//! 10. [`request`]: fastgpt_request, any endpoint
+//!
+//! - To add a function to a group, write it in that group's module (after the ones a
+//!   reader meets first), with `@param NAME  required|optional...` for every parameter,
+//!   its `@return`, and `Since:`, and add it to abi/symbols.txt. What every function shares
+//!   (ownership, threading, errors, retries) is in the preamble (cbindgen.toml): do not
+//!   repeat it (tests/header.rs fails on a doc line repeated in more than two exports).
+//! - To add a group, add a module whose docs start with `//! # Title` and put it in this
+//!   list where a reader should meet it.
+//!   A typical endpoint call is:
+//!   ```text
+//!   /// Summary (`METHOD /api/path`).
+//!   ///
+//!   /// @param client    required.
+//!   /// @param app_id    required.
+//!   /// @param cancel    optional.
+//!   /// @param out_json  optional; the envelope as received, or the error JSON.
+//!   /// @return FASTGPT_OK or an error code.
+//!   /// Since: 0.2.0
+//!   #[no_mangle]
+//!   pub unsafe extern "C" fn fastgpt_do_thing(
+//!       client: *const fastgpt_client,
+//!       app_id: *const c_char,
+//!       cancel: *const fastgpt_cancel_token,
+//!       out_json: *mut *mut c_char,
+//!   ) -> i32 {
+//!       ffi_call!(out_json, try_arc!(client)?.do_thing(try_str!(app_id)?, opt_token!(cancel).as_ref()))
+//!   }
+//!   ```
+//! - Where the planned functions go: stop_chat_completion and
+//!   resume_chat_completion_stream in [`chat`]; stream_resume_open in [`pull_stream`];
+//!   get_history_status, mark_chat_read and delete_chat_histories in [`histories`];
+//!   get_chat_records_v2 in [`records`]; get_chat_file_url in [`files`]; get_app_logs_total
+//!   and get_app_logs in [`analytics`].
+//! - Helper modules ([`boundary`], [`cast`], [`out`]: no `# Title`) hold no exports.
 
 #![allow(non_camel_case_types)]
 // The safety requirements of every exported function are its pointer rules, documented
 // once for all in the header's preamble and per parameter ("required"/"optional").
 #![allow(clippy::missing_safety_doc)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
-mod calls;
-mod handles;
-mod misc;
-mod streams;
-mod uploads;
+// Helpers.
+pub(crate) mod boundary;
+pub(crate) mod cast;
+pub(crate) mod out;
 
-pub use calls::*;
-pub use handles::*;
-pub use misc::*;
-pub use streams::*;
-pub use uploads::*;
+// Header groups (their order in the header is the list above).
+mod analytics;
+mod cancel;
+mod chat;
+mod files;
+mod histories;
+mod lifecycle;
+mod pull_stream;
+mod records;
+mod request;
+mod version;
 
-use std::cell::Cell;
-use std::ffi::{c_char, CStr, CString};
-use std::panic::{self, AssertUnwindSafe};
-use std::sync::Once;
-
-use crate::error::Error;
-use crate::status::*;
-
-thread_local! {
-    /// How many `fastgpt_` calls are running on this thread (callbacks can nest them).
-    static IN_CALL: Cell<u32> = const { Cell::new(0) };
-}
-
-static HOOK: Once = Once::new();
-
-/// Installs, once, a panic hook that is silent for panics inside `fastgpt_` calls and hands
-/// every other panic to the hook that was installed before it.
-fn install_panic_hook() {
-    HOOK.call_once(|| {
-        let previous = panic::take_hook();
-        panic::set_hook(Box::new(move |info| {
-            if IN_CALL.with(Cell::get) == 0 {
-                previous(info);
-            }
-        }));
-    });
-}
-
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    let msg = payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".to_string());
-    format!("internal error (panic): {msg}")
-}
-
-/// Runs `f` with the panic boundary: a panic becomes `Err(Error)` with status
-/// `FASTGPT_E_PANIC` and the panic message.
-pub(crate) fn boundary<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
-    install_panic_hook();
-    IN_CALL.with(|c| c.set(c.get() + 1));
-    let r = panic::catch_unwind(AssertUnwindSafe(f));
-    IN_CALL.with(|c| c.set(c.get() - 1));
-    r.unwrap_or_else(|payload| Err(Error::panic(panic_message(&*payload))))
-}
-
-/// The same for functions that return a value and report no error (pointers, void):
-/// a panic yields `fallback`.
-pub(crate) fn boundary_or<T>(fallback: T, f: impl FnOnce() -> T) -> T {
-    boundary(|| Ok(f())).unwrap_or(fallback)
-}
-
-/// Hands a string to C; freed with `fastgpt_string_free`.
-pub(crate) fn into_c_string(s: String) -> *mut c_char {
-    match CString::new(s) {
-        Ok(c) => c.into_raw(),
-        // Cannot happen for JSON text; never hand out a string with an inner NUL.
-        Err(e) => {
-            let mut bytes = e.into_vec();
-            bytes.retain(|&b| b != 0);
-            CString::new(bytes).map(CString::into_raw).unwrap_or(std::ptr::null_mut())
-        }
-    }
-}
-
-/// Stores NULL through an out-pointer, if there is one.
-///
-/// # Safety
-/// `out` is NULL or valid for a pointer write.
-pub(crate) unsafe fn clear_out<T>(out: *mut *mut T) {
-    if !out.is_null() {
-        // SAFETY: the caller passes NULL or a writable pointer (contract §3).
-        unsafe { out.write(std::ptr::null_mut()) };
-    }
-}
-
-/// Writes an owned string through an optional out-pointer, or drops it.
-///
-/// # Safety
-/// `out` is NULL or valid for a pointer write.
-pub(crate) unsafe fn write_out_string(out: *mut *mut c_char, s: String) {
-    if !out.is_null() {
-        // SAFETY: as above.
-        unsafe { out.write(into_c_string(s)) };
-    }
-}
-
-/// Runs a call whose last parameter is `char **out_json`: on success the JSON it returns,
-/// otherwise the error JSON, is written when `out_json` is not NULL.
-///
-/// # Safety
-/// `out_json` is NULL or valid for a pointer write.
-pub(crate) unsafe fn json_call(out_json: *mut *mut c_char, f: impl FnOnce() -> Result<String, Error>) -> i32 {
-    // SAFETY: forwarded from the caller.
-    unsafe { clear_out(out_json) };
-    let (code, text) = match boundary(f) {
-        Ok(json) => (FASTGPT_OK, json),
-        Err(e) => (e.status, e.to_json()),
-    };
-    // SAFETY: forwarded from the caller.
-    unsafe { write_out_string(out_json, text) };
-    code
-}
-
-/// A required string parameter.
-///
-/// # Safety
-/// `p` is NULL or a NUL-terminated string valid for the call.
-pub(crate) unsafe fn str_arg<'a>(p: *const c_char, name: &str) -> Result<&'a str, Error> {
-    // SAFETY: forwarded from the caller.
-    unsafe { opt_str_arg(p, name) }?.ok_or_else(|| Error::invalid(format!("{name} must not be NULL")))
-}
-
-/// An optional string parameter.
-///
-/// # Safety
-/// `p` is NULL or a NUL-terminated string valid for the call.
-pub(crate) unsafe fn opt_str_arg<'a>(p: *const c_char, name: &str) -> Result<Option<&'a str>, Error> {
-    if p.is_null() {
-        return Ok(None);
-    }
-    // SAFETY: the caller passes a NUL-terminated string that outlives the call (§1).
-    let bytes = unsafe { CStr::from_ptr(p) }.to_bytes();
-    std::str::from_utf8(bytes)
-        .map(Some)
-        .map_err(|_| Error::invalid(format!("{name} is not valid UTF-8")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_panic_becomes_an_error() {
-        let r: Result<(), Error> = boundary(|| panic!("boom"));
-        let e = r.unwrap_err();
-        assert_eq!(e.status, FASTGPT_E_PANIC);
-        assert!(e.message.contains("boom"));
-        assert_eq!(boundary_or(7, || panic!("x")), 7);
-    }
-}
+pub use analytics::*;
+pub use cancel::*;
+pub use chat::*;
+pub use files::*;
+pub use histories::*;
+pub use lifecycle::*;
+pub use pull_stream::*;
+pub use records::*;
+pub use request::*;
+pub use version::*;

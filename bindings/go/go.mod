@@ -1,0 +1,3 @@
+module github.com/libfastgpt/libfastgpt/bindings/go
+
+go 1.19

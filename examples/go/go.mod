@@ -1,3 +1,0 @@
-module github.com/libfastgpt/fastgpt-go
-
-go 1.19

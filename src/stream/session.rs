@@ -1,0 +1,481 @@
+//! A streaming completion being read: the one code path behind the callback form and the
+//! pull form (contract §6, §6.1).
+
+use std::io::Read;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{sanitize_body, Error};
+use crate::http::{cancelled_error, interrupted_error, Meta, OpenStream};
+use crate::status::*;
+use crate::stream::accumulate::{parse_answer_chunk, Accumulator};
+use crate::stream::sse::{CBuf, Decoder};
+use crate::transport::cancel::CancelToken;
+
+/// One delivered event, borrowed from the session until its next call.
+pub struct EventView<'a> {
+    /// The event name: `answer` when the stream gave none, `done` for `[DONE]`.
+    pub name: &'a CBuf,
+    /// The event's data, as received.
+    pub data: &'a CBuf,
+    /// Set for `answer`/`fastAnswer` events only.
+    pub text: Option<&'a CBuf>,
+}
+
+impl EventView<'_> {
+    /// An `error` event (delivered, then the stream ends with an error).
+    pub fn is_error(&self) -> bool {
+        self.name.as_str() == "error"
+    }
+}
+
+/// Where a session's bytes come from: the response body, or any reader in tests and fuzzing.
+pub type BodySource = Box<dyn Read + Send>;
+
+/// One streaming completion being read: decoded, accumulated, and bounded by the call's
+/// token and idle timeout. The callback and pull forms of the C API both read through it.
+pub struct StreamSession {
+    reader: Option<BodySource>,
+    ctx: Arc<crate::transport::CallCtx>,
+    cancel: Option<CancelToken>,
+    meta: Meta,
+    secrets: Arc<Vec<String>>,
+    decoder: Decoder,
+    acc: Accumulator,
+    /// The sticky end: `Ok` for a clean finish.
+    end: Option<Result<(), Error>>,
+    name: CBuf,
+    text: CBuf,
+    has_text: bool,
+    read_buf: Box<[u8]>,
+}
+
+#[derive(Deserialize)]
+struct ErrorFrame {
+    code: Option<Value>,
+    #[serde(rename = "statusText")]
+    status_text: Option<Value>,
+    message: Option<Value>,
+}
+
+impl StreamSession {
+    /// A session over a 2xx event stream opened by the HTTP layer.
+    pub fn new(
+        open: OpenStream,
+        cancel: Option<CancelToken>,
+        acc: Accumulator,
+        max_event_bytes: usize,
+        secrets: Arc<Vec<String>>,
+    ) -> StreamSession {
+        let mut s =
+            StreamSession::from_reader(Box::new(open.reader), acc, max_event_bytes, secrets);
+        s.decoder.push(&open.peeked);
+        s.ctx = open.ctx;
+        s.cancel = cancel;
+        s.meta = open.meta;
+        s
+    }
+
+    /// A session over any byte source, with no deadlines and no cancel token (tests, fuzzing).
+    pub fn from_reader(
+        reader: BodySource,
+        acc: Accumulator,
+        max_event_bytes: usize,
+        secrets: Arc<Vec<String>>,
+    ) -> StreamSession {
+        StreamSession {
+            reader: Some(reader),
+            ctx: crate::transport::CallCtx::new(
+                None,
+                std::time::Duration::from_secs(3600),
+                None,
+                None,
+            ),
+            cancel: None,
+            meta: Meta::default(),
+            secrets,
+            decoder: Decoder::new(max_event_bytes),
+            acc,
+            end: None,
+            name: CBuf::default(),
+            text: CBuf::default(),
+            has_text: false,
+            read_buf: vec![0u8; 16 * 1024].into_boxed_slice(),
+        }
+    }
+
+    /// Ends the stream early (the caller stopped it) and fills the error's request fields.
+    pub fn annotate(&mut self, mut e: Error) -> Error {
+        self.reader = None;
+        self.meta.apply(&mut e);
+        e
+    }
+
+    /// The accumulated result so far (§6 shape).
+    pub fn result(&self) -> Value {
+        self.acc.to_value()
+    }
+
+    /// The same as JSON text, without an intermediate value.
+    pub fn result_json(&self) -> String {
+        self.acc.to_json()
+    }
+
+    /// The next event; `Ok(None)` once the stream finished cleanly. The end is sticky: later
+    /// calls return the same outcome without I/O.
+    pub fn next_event(&mut self) -> Result<Option<EventView<'_>>, Error> {
+        if self.end.is_none() {
+            match self.advance() {
+                Ok(true) => {
+                    return Ok(Some(EventView {
+                        name: &self.name,
+                        data: self.decoder_data(),
+                        text: self.has_text.then_some(&self.text),
+                    }))
+                }
+                Ok(false) => {}
+                Err(e) => self.stop(Err(e)),
+            }
+        }
+        match self.end.as_ref().expect("the stream has ended") {
+            Ok(()) => Ok(None),
+            Err(e) => {
+                let mut e = e.clone();
+                e.partial = Some(self.acc.to_value());
+                Err(e)
+            }
+        }
+    }
+
+    fn decoder_data(&self) -> &CBuf {
+        self.decoder.last_data()
+    }
+
+    fn stop(&mut self, outcome: Result<(), Error>) {
+        self.reader = None; // closes the connection; never pooled mid-stream
+        self.end = Some(outcome.map_err(|mut e| {
+            self.meta.apply(&mut e);
+            e.mask(&self.secrets);
+            e
+        }));
+    }
+
+    /// Ends the stream with `status`, unless the stream already finished: then errors past
+    /// the end are ignored (§6).
+    fn fail_unless_finished(&mut self, e: Error) -> Result<bool, Error> {
+        if self.acc.finished() && e.status != FASTGPT_E_CANCELLED {
+            self.stop(Ok(()));
+            return Ok(false);
+        }
+        Err(e)
+    }
+
+    /// Moves to the next event: true when one is ready in the buffers.
+    fn advance(&mut self) -> Result<bool, Error> {
+        loop {
+            if self.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
+                return Err(cancelled_error());
+            }
+            match self.decoder.next_event() {
+                Err(m) => return self.fail_unless_finished(Error::new(FASTGPT_E_PROTOCOL, m.0)),
+                Ok(Some(ev)) => {
+                    let name = ev.name.map_or("answer", |n| n.as_str());
+                    self.name.set_str(if ev.data.as_str() == "[DONE]" {
+                        "done"
+                    } else {
+                        name
+                    });
+                }
+                Ok(None) => {
+                    if !self.read_more()? {
+                        return Ok(false);
+                    }
+                    continue;
+                }
+            }
+            return self.interpret();
+        }
+    }
+
+    /// Reads more bytes; false at a clean end.
+    fn read_more(&mut self) -> Result<bool, Error> {
+        let Some(reader) = self.reader.as_mut() else {
+            return Ok(false);
+        };
+        let guard = self.ctx.install();
+        self.ctx.resume_reading();
+        let r = reader.read(&mut self.read_buf);
+        drop(guard);
+        match r {
+            Ok(0) => {
+                if self.acc.finished() {
+                    self.stop(Ok(()));
+                    Ok(false)
+                } else {
+                    Err(Error::new(
+                        FASTGPT_E_STREAM_INCOMPLETE,
+                        "the stream ended before it was finished (no [DONE] and no finish_reason)",
+                    ))
+                }
+            }
+            Ok(n) => {
+                self.decoder.push(&self.read_buf[..n]);
+                Ok(true)
+            }
+            Err(e) => {
+                let err = match interrupted_error(&self.ctx) {
+                    Some(err) => err,
+                    None => Error::new(
+                        FASTGPT_E_STREAM_INCOMPLETE,
+                        format!("the connection failed before the stream was finished: {e}"),
+                    ),
+                };
+                self.fail_unless_finished(err).map(|_| false)
+            }
+        }
+    }
+
+    /// Interprets the event now in the buffers; true when it is to be delivered.
+    fn interpret(&mut self) -> Result<bool, Error> {
+        self.has_text = false;
+        let data = self.decoder.last_data().as_str();
+        let name = self.name.as_str();
+        let outcome: Result<(), Error> = match name {
+            "done" => {
+                self.acc.add_done();
+                Ok(())
+            }
+            "answer" | "fastAnswer" => match parse_answer_chunk(data) {
+                None => Err(Error::new(
+                    FASTGPT_E_PROTOCOL,
+                    format!("an \"{name}\" event's data is neither [DONE] nor a JSON object"),
+                )),
+                Some(mut chunk) => {
+                    // U+0000 becomes U+FFFD in `text`, and so in `answer`, which joins them.
+                    if chunk.content.as_deref().is_some_and(|t| t.contains('\0')) {
+                        chunk.content = chunk.content.map(|t| t.replace('\0', "\u{FFFD}").into());
+                    }
+                    self.text.set_str(chunk.content.as_deref().unwrap_or(""));
+                    self.has_text = true;
+                    self.acc.add_answer(&chunk).map_err(|_| too_big())
+                }
+            },
+            "error" => {
+                let mut e = Error::new(FASTGPT_E_API, "the server sent an error event");
+                if let Ok(f) = serde_json::from_str::<ErrorFrame>(data) {
+                    e.api_code = f.code.filter(|c| c.is_number());
+                    e.status_text = f
+                        .status_text
+                        .and_then(|s| s.as_str().map(str::to_string))
+                        .filter(|s| !s.is_empty());
+                    if let Some(m) = f
+                        .message
+                        .as_ref()
+                        .and_then(Value::as_str)
+                        .filter(|m| !m.is_empty())
+                    {
+                        e.message = m.to_string();
+                    }
+                }
+                e.body = Some(sanitize_body(data.as_bytes(), &self.secrets));
+                // Delivered first; the next call reports it.
+                self.acc.count();
+                self.stop(Err(e));
+                return Ok(true);
+            }
+            // `name`, `data` and the accumulator are disjoint fields: no copy of the name.
+            other => self.acc.add_event(other, data).map_err(|_| too_big()),
+        };
+        match outcome {
+            Ok(()) => {
+                self.acc.count();
+                Ok(true)
+            }
+            Err(e) => self.fail_unless_finished(e),
+        }
+    }
+}
+
+fn too_big() -> Error {
+    Error::new(
+        FASTGPT_E_PROTOCOL,
+        "the stream's result is larger than max_response_bytes",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io;
+
+    /// Hands out the input in chunks of the given sizes, cycling, then EOF or an error.
+    struct Chunked {
+        data: Vec<u8>,
+        pos: usize,
+        sizes: Vec<usize>,
+        turn: usize,
+        reset_at_end: bool,
+    }
+
+    impl Read for Chunked {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.pos == self.data.len() {
+                return if self.reset_at_end {
+                    Err(io::Error::new(io::ErrorKind::ConnectionReset, "reset"))
+                } else {
+                    Ok(0)
+                };
+            }
+            let n = self.sizes[self.turn % self.sizes.len()]
+                .max(1)
+                .min(buf.len())
+                .min(self.data.len() - self.pos);
+            self.turn += 1;
+            buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+            self.pos += n;
+            Ok(n)
+        }
+    }
+
+    type Events = Vec<(String, String, Option<String>)>;
+
+    fn run(input: &str, sizes: &[usize], reset: bool) -> (Events, Result<Value, Error>) {
+        let reader = Chunked {
+            data: input.as_bytes().to_vec(),
+            pos: 0,
+            sizes: sizes.to_vec(),
+            turn: 0,
+            reset_at_end: reset,
+        };
+        let acc = Accumulator::new(Some("chat".into()), "rid".into(), 1 << 20);
+        let mut s = StreamSession::from_reader(
+            Box::new(reader),
+            acc,
+            1 << 16,
+            Arc::new(vec!["secret".into()]),
+        );
+        let mut events = Vec::new();
+        loop {
+            match s.next_event() {
+                Ok(Some(e)) => events.push((
+                    e.name.as_str().into(),
+                    e.data.as_str().into(),
+                    e.text.map(|t| t.as_str().into()),
+                )),
+                Ok(None) => return (events, Ok(s.result())),
+                Err(e) => {
+                    // The end is sticky.
+                    assert_eq!(s.next_event().err().map(|x| x.status), Some(e.status));
+                    return (events, Err(e));
+                }
+            }
+        }
+    }
+
+    const DETAIL: &str = "event: flowNodeStatus\ndata: {\"status\":\"running\",\"name\":\"AI\"}\n\n\
+event: answer\ndata: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"你好\"},\"index\":0,\"finish_reason\":null}]}\n\n\
+event: answer\ndata: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":null},\"index\":0,\"finish_reason\":\"stop\"}]}\n\n\
+event: answer\ndata: [DONE]\n\n\
+event: flowResponses\ndata: [{\"nodeId\":\"n\"}]\n\n";
+
+    #[test]
+    fn detail_stream_in_any_chunking() {
+        let (whole, r) = run(DETAIL, &[usize::MAX], false);
+        let names: Vec<&str> = whole.iter().map(|e| e.0.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "flowNodeStatus",
+                "answer",
+                "answer",
+                "done",
+                "flowResponses"
+            ]
+        );
+        assert_eq!(whole[1].2.as_deref(), Some("你好"));
+        assert_eq!(whole[2].2.as_deref(), Some(""));
+        assert_eq!(whole[3], ("done".into(), "[DONE]".into(), None));
+        assert_eq!(whole[0].2, None);
+        let r = r.unwrap();
+        assert_eq!(r["answer"], "你好");
+        assert_eq!(r["finish_reason"], "stop");
+        assert_eq!(r["done"], true);
+        assert_eq!(r["event_count"], 5);
+        assert_eq!(r["flow_responses"][0]["nodeId"], "n");
+        for sizes in [&[1][..], &[2, 3], &[7, 1, 13]] {
+            let (events, r2) = run(DETAIL, sizes, false);
+            assert_eq!(events, whole);
+            assert_eq!(r2.unwrap(), r);
+        }
+    }
+
+    #[test]
+    fn endings() {
+        // EOF before [DONE] or a finish_reason.
+        let partial = "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n";
+        let (_, r) = run(partial, &[5], false);
+        let e = r.unwrap_err();
+        assert_eq!(e.status, FASTGPT_E_STREAM_INCOMPLETE);
+        assert_eq!(e.partial.unwrap()["answer"], "a");
+        // A reset before the end, and after it.
+        assert_eq!(
+            run(partial, &[5], true).1.unwrap_err().status,
+            FASTGPT_E_STREAM_INCOMPLETE
+        );
+        let (_, r) = run(DETAIL, &[5], true);
+        assert!(r.is_ok());
+        // A finish_reason without [DONE] is a finished stream.
+        let stop = "data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n";
+        assert_eq!(run(stop, &[3], false).1.unwrap()["done"], false);
+        // Garbage after the end is ignored, before it is an error.
+        let trailing = format!("{DETAIL}data: \u{1}\n\nnot sse \u{fffd}\n");
+        assert!(run(&trailing, &[4], false).1.is_ok());
+        let bad = "data: [1,2]\n\ndata: [DONE]\n\n";
+        assert_eq!(
+            run(bad, &[4], false).1.unwrap_err().status,
+            FASTGPT_E_PROTOCOL
+        );
+        let bad_after = format!("{DETAIL}data: [1,2]\n\n");
+        assert!(run(&bad_after, &[4], false).1.is_ok());
+    }
+
+    #[test]
+    fn error_event_is_delivered_then_reported() {
+        let input = "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\nevent: error\ndata: {\"code\":510,\"statusText\":\"insufficientQuota\",\"message\":\"no points (secret)\",\"data\":null}\n\n";
+        let (events, r) = run(input, &[9], false);
+        assert_eq!(events.last().unwrap().0, "error");
+        assert_eq!(events.last().unwrap().2, None);
+        let e = r.unwrap_err();
+        assert_eq!(e.status, FASTGPT_E_API);
+        assert_eq!(e.api_code, Some(serde_json::json!(510)));
+        assert_eq!(e.status_text.as_deref(), Some("insufficientQuota"));
+        assert!(
+            e.body.as_deref().unwrap().contains("***")
+                && !e.body.as_deref().unwrap().contains("secret")
+        );
+        assert_eq!(e.partial.unwrap()["event_count"], 2);
+    }
+
+    #[test]
+    fn numbers_of_any_size_survive_into_result_and_partial() {
+        let input = "event: updateVariables\ndata: {\"big\":123456789012345678901234567890,\"huge\":1e400}\n\n";
+        let (_, r) = run(input, &[7], false);
+        let e = r.unwrap_err(); // EOF before the end
+        let p = e.partial.unwrap();
+        assert_eq!(
+            p["variables"]["big"].to_string(),
+            "123456789012345678901234567890"
+        );
+        assert!(p["variables"]["huge"].is_number(), "{p}"); // 1e400, beyond f64
+    }
+
+    #[test]
+    fn nul_in_text_becomes_replacement_character() {
+        let input = "data: {\"choices\":[{\"delta\":{\"content\":\"a\\u0000b\"},\"finish_reason\":\"stop\"}]}\n\n";
+        let (events, r) = run(input, &[100], false);
+        assert_eq!(events[0].2.as_deref(), Some("a\u{FFFD}b"));
+        assert_eq!(r.unwrap()["answer"], "a\u{FFFD}b");
+    }
+}

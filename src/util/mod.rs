@@ -1,0 +1,3 @@
+//! Small helpers with no knowledge of FastGPT.
+
+pub mod random;
