@@ -17,8 +17,8 @@
 use std::io::Read;
 use std::sync::Arc;
 
-use fastgpt::accumulate::{parse_answer_chunk, Accumulator};
-use fastgpt::sse::Decoder;
+use fastgpt::stream::accumulate::{parse_answer_chunk, Accumulator};
+use fastgpt::stream::sse::Decoder;
 use fastgpt::stream::StreamSession;
 use serde_json::{json, Map, Value};
 
