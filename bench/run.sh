@@ -12,7 +12,7 @@
 #   BENCH_OUT=DIR         where raw results, logs and the table go (default: a temp dir)
 #   BENCH_SKIP_INSTALL=1  never apt-get/pip install
 #   BENCH_SKIP_BUILD=1    use the existing target/release/libfastgpt.a
-#   BENCH_INSTR_HTTPX=1   in --instructions, also count httpx's streams (slow: minutes)
+#   BENCH_INSTR_HTTPX=0   in --instructions, skip counting httpx (its streams take a minute or two)
 # --profile also runs the libfastgpt driver under callgrind (stream, sequential) and
 # perf stat (each driver), and prints the top functions by self and inclusive cost.
 # --instructions runs the instruction-count mode instead of the wall-time runs: every
@@ -205,7 +205,7 @@ if [[ $instructions == 1 ]]; then
     for mode in stream200k stream1k seq threads; do
       if [[ $d == httpx ]]; then
         # Python under callgrind is ~50x slower: its streams only, and only when asked.
-        [[ ${BENCH_INSTR_HTTPX:-0} == 1 && $mode == stream* ]] || continue
+        [[ ${BENCH_INSTR_HTTPX:-1} == 1 && $mode == stream* ]] || continue
       fi
       log "callgrind: $d $mode"
       # shellcheck disable=SC2046

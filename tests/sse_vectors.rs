@@ -803,7 +803,10 @@ fn an_event_named_done_with_other_data_is_ordinary() {
         let (_, s) = every_split(input.as_bytes());
         assert_eq!(
             s.events,
-            vec![ev("done", data, None), ev("answer", &chunk("after"), Some("after"))],
+            vec![
+                ev("done", data, None),
+                ev("answer", &chunk("after"), Some("after"))
+            ],
             "{data:?}"
         );
         // Not finished: EOF is an incomplete stream, and `done` stays false.
@@ -823,16 +826,29 @@ fn a_leading_bom_is_skipped_once() {
     assert_eq!(s.events[0], ev("answer", &chunk("a"), Some("a")));
     assert_eq!((s.end, s.result["answer"].clone()), (End::Ok, json!("a")));
     // With an event line first (detail mode).
-    let body = format!("\u{FEFF}{}{}", frame(Some("answer"), &chunk("b")), frame(None, STOP));
+    let body = format!(
+        "\u{FEFF}{}{}",
+        frame(Some("answer"), &chunk("b")),
+        frame(None, STOP)
+    );
     let (_, s) = every_split(body.as_bytes());
     assert_eq!(s.events[0], ev("answer", &chunk("b"), Some("b")));
     // Two BOMs: the second starts the first line's field name ("\u{FEFF}data", unknown).
-    let body = format!("\u{FEFF}\u{FEFF}{}{}", frame(None, &chunk("c")), frame(None, STOP));
+    let body = format!(
+        "\u{FEFF}\u{FEFF}{}{}",
+        frame(None, &chunk("c")),
+        frame(None, STOP)
+    );
     let (_, s) = every_split(body.as_bytes());
     assert_eq!(s.events.len(), 1);
     assert_eq!(s.result["answer"], "");
     // A BOM after the start is part of a line.
-    let body = format!("{}\u{FEFF}{}{}", frame(None, &chunk("d")), frame(None, &chunk("e")), frame(None, STOP));
+    let body = format!(
+        "{}\u{FEFF}{}{}",
+        frame(None, &chunk("d")),
+        frame(None, &chunk("e")),
+        frame(None, STOP)
+    );
     let (_, s) = every_split(body.as_bytes());
     assert_eq!(s.result["answer"], "d");
 }
@@ -850,7 +866,8 @@ fn title_is_the_last_chat_title() {
     assert_eq!(s.end, End::Ok);
     assert_eq!(s.result["title"], "Berlin trip 🙂");
     assert_eq!(s.events.len(), 6);
-    let (_, s) = every_split(format!("{}{}", frame(None, &chunk("y")), frame(None, STOP)).as_bytes());
+    let (_, s) =
+        every_split(format!("{}{}", frame(None, &chunk("y")), frame(None, STOP)).as_bytes());
     assert_eq!(s.result["title"], Value::Null);
 }
 

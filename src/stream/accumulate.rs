@@ -54,12 +54,14 @@ pub const CHUNK_SUFFIX: &[u8] = br#"},"index":0,"finish_reason":null}]}"#;
 /// Anything else (other servers' shapes, `\u` escapes, stop chunks, invalid bytes) gives
 /// false, leaving `text` in an unspecified state, and goes to the full parser.
 pub fn scan_text_chunk(payload: &[u8], text: &mut Vec<u8>) -> bool {
-    let Some(rest) = payload.strip_prefix(CHUNK_PREFIX) else {
-        return false;
-    };
-    let Some(rest) = rest.strip_prefix(b"\"") else {
-        return false;
-    };
+    scan_text_chunk_prefix(payload, text) == Some(payload.len())
+}
+
+/// [`scan_text_chunk`] on a chunk followed by anything: the length of the chunk at the
+/// start of `bytes`. The chunk's bytes are UTF-8 without NUL, CR or LF.
+#[inline]
+pub fn scan_text_chunk_prefix(bytes: &[u8], text: &mut Vec<u8>) -> Option<usize> {
+    let rest = bytes.strip_prefix(CHUNK_PREFIX)?.strip_prefix(b"\"")?;
     let mut i = 0;
     loop {
         // A run of bytes that stand for themselves.
@@ -74,11 +76,15 @@ pub fn scan_text_chunk(payload: &[u8], text: &mut Vec<u8>) -> bool {
         }
         let run = &rest[start..i];
         if high >= 0x80 && std::str::from_utf8(run).is_err() {
-            return false;
+            return None;
         }
         text.extend_from_slice(run);
         match rest.get(i) {
-            Some(b'"') => return &rest[i + 1..] == CHUNK_SUFFIX,
+            Some(b'"') => {
+                return rest[i + 1..]
+                    .starts_with(CHUNK_SUFFIX)
+                    .then_some(CHUNK_PREFIX.len() + 1 + i + 1 + CHUNK_SUFFIX.len())
+            }
             Some(b'\\') => {
                 let c = match rest.get(i + 1) {
                     Some(b'"') => b'"',
@@ -89,12 +95,12 @@ pub fn scan_text_chunk(payload: &[u8], text: &mut Vec<u8>) -> bool {
                     Some(b'n') => b'\n',
                     Some(b'r') => b'\r',
                     Some(b't') => b'\t',
-                    _ => return false, // \u escapes (surrogates, NUL) and invalid ones
+                    _ => return None, // \u escapes (surrogates, NUL) and invalid ones
                 };
                 text.push(c);
                 i += 2;
             }
-            _ => return false, // a control character, or the end of the payload
+            _ => return None, // a control character, or the end of the payload
         }
     }
 }
@@ -538,7 +544,10 @@ mod tests {
         }
         // A template with something after it, or an unescaped quote, is not the template.
         let mut t = Vec::new();
-        assert!(!scan_text_chunk(format!("{} ", chunk_with("\"x\"")).as_bytes(), &mut t));
+        assert!(!scan_text_chunk(
+            format!("{} ", chunk_with("\"x\"")).as_bytes(),
+            &mut t
+        ));
         assert!(!scan_text_chunk(chunk_with("\"x\"\"").as_bytes(), &mut t));
         assert!(!scan_text_chunk(chunk_with("\"x").as_bytes(), &mut t));
         assert!(!scan_text_chunk(chunk_with("null").as_bytes(), &mut t));
@@ -583,6 +592,28 @@ mod tests {
         assert_eq!(v["tool_calls"][0]["toolName"], "Search");
         assert_eq!(v["tool_calls"][1]["toolName"], "Calc");
         assert_eq!(v["tool_calls"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_tool_keeps_its_id_and_title_is_the_last_chat_title() {
+        let mut a = acc();
+        a.add_event("toolCall", r#"{"tool":{"id":"t1","toolName":"A"}}"#)
+            .unwrap();
+        // No string id: applies to the last tool, but does not change its id.
+        a.add_event("toolResponse", r#"{"tool":{"id":5,"response":"r"}}"#)
+            .unwrap();
+        a.add_event("toolParams", r#"{"tool":{"id":"t1","params":"p"}}"#)
+            .unwrap();
+        let v = a.to_value();
+        assert_eq!(v["tool_calls"].as_array().unwrap().len(), 1);
+        assert_eq!(v["tool_calls"][0]["id"], "t1");
+        assert_eq!(v["tool_calls"][0]["response"], "r");
+        assert_eq!(v["tool_calls"][0]["params"], "p");
+        assert_eq!(v["title"], Value::Null);
+        a.add_event("chatTitle", r#"{"title":"one"}"#).unwrap();
+        a.add_event("chatTitle", r#"{"title":"two"}"#).unwrap();
+        a.add_event("chatTitle", "{").unwrap();
+        assert_eq!(a.to_value()["title"], "two");
     }
 
     #[test]

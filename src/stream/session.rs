@@ -10,7 +10,9 @@ use serde_json::Value;
 use crate::error::{sanitize_body, Error};
 use crate::http::{cancelled_error, interrupted_error, Meta, OpenStream};
 use crate::status::*;
-use crate::stream::accumulate::{parse_answer_chunk_full, scan_text_chunk, Accumulator};
+use crate::stream::accumulate::{
+    parse_answer_chunk_full, scan_text_chunk, scan_text_chunk_prefix, Accumulator,
+};
 use crate::stream::sse::{check_line, CBuf, Decoder, NulStr, ANSWER_NAME, DONE_NAME};
 use crate::transport::cancel::CancelToken;
 
@@ -62,7 +64,6 @@ enum Kind {
     /// Delivered under its own name (`answer` and `fastAnswer` included).
     Named,
 }
-
 
 #[derive(Deserialize)]
 struct ErrorFrame {
@@ -164,7 +165,11 @@ impl StreamSession {
             Kind::Done => DONE_NAME,
             Kind::Named => ev.name.expect("a named event"),
         };
-        EventView { name, data: ev.data, text: has_text.then(|| self.text.view()) }
+        EventView {
+            name,
+            data: ev.data,
+            text: has_text.then(|| self.text.view()),
+        }
     }
 
     fn stop(&mut self, outcome: Result<(), Error>) {
@@ -192,7 +197,18 @@ impl StreamSession {
             if self.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
                 return Err(cancelled_error());
             }
-            match self.decoder.next_raw() {
+            let text = &mut self.text;
+            let scan = |bytes: &[u8]| {
+                let mut n = None;
+                text.fill_with(|t| {
+                    n = scan_text_chunk_prefix(bytes, t);
+                    n.is_some()
+                });
+                n
+            };
+            // SAFETY: the chunk scanner's lengths cover UTF-8 without NUL, CR or LF (its
+            // contract, checked by its tests and the property tests).
+            match unsafe { self.decoder.next_raw_with(scan) } {
                 Err(m) => return self.fail_unless_finished(Error::new(FASTGPT_E_PROTOCOL, m.0)),
                 Ok(Some(_)) => return self.interpret(),
                 Ok(None) => {
@@ -260,15 +276,20 @@ impl StreamSession {
                 (false, Some(n))
             }
         };
-        self.kind = if name.is_some() { Kind::Named } else { Kind::Unnamed };
+        self.kind = if name.is_some() {
+            Kind::Named
+        } else {
+            Kind::Unnamed
+        };
         if data == b"[DONE]" {
             self.kind = Kind::Done;
             self.acc.add_done();
             self.acc.count();
             return Ok(Some(false));
         }
-        // The common case: FastGPT's text chunk, read and checked in one pass.
-        if answer && self.text.fill_with(|t| scan_text_chunk(data, t)) {
+        // The common case: FastGPT's text chunk, read and checked in one pass (while the
+        // decoder looked for the frame's end, or now).
+        if answer && (raw.scanned || self.text.fill_with(|t| scan_text_chunk(data, t))) {
             return match self.acc.add_text(self.text.as_str()) {
                 Ok(()) => {
                     self.acc.count();
@@ -277,7 +298,7 @@ impl StreamSession {
                 Err(_) => self.fail_unless_finished(too_big()),
             };
         }
-        if !raw.checked {
+        if !raw.checked && !raw.scanned {
             if let Err(m) = check_line(data) {
                 return self.fail_unless_finished(Error::new(FASTGPT_E_PROTOCOL, m.0));
             }

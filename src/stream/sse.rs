@@ -62,8 +62,12 @@ impl<'a> NulStr<'a> {
 
 /// The names the event layer gives: `answer` for an event without a name, `done` for
 /// `[DONE]`.
-pub const ANSWER_NAME: NulStr<'static> = NulStr { with_nul: b"answer\0" };
-pub const DONE_NAME: NulStr<'static> = NulStr { with_nul: b"done\0" };
+pub const ANSWER_NAME: NulStr<'static> = NulStr {
+    with_nul: b"answer\0",
+};
+pub const DONE_NAME: NulStr<'static> = NulStr {
+    with_nul: b"done\0",
+};
 
 /// A NUL-terminated UTF-8 buffer that is reused from event to event.
 ///
@@ -133,7 +137,11 @@ pub struct Event<'a> {
 pub struct RawEvent<'a> {
     name: Option<&'a [u8]>,
     data: &'a [u8],
+    /// Name and data were checked by the decoder (general path).
     pub checked: bool,
+    /// The data was recognised and read by the caller's scanner
+    /// ([`Decoder::next_raw_with`]): it is UTF-8 without NUL; the name is unchecked.
+    pub scanned: bool,
 }
 
 impl<'a> RawEvent<'a> {
@@ -153,7 +161,10 @@ impl<'a> RawEvent<'a> {
     pub unsafe fn assume_checked(&self) -> Event<'a> {
         // SAFETY: each slice is followed by the NUL the decoder wrote after it.
         let with_nul = |s: &'a [u8]| unsafe { std::slice::from_raw_parts(s.as_ptr(), s.len() + 1) };
-        Event { name: self.name.map(|n| NulStr::new_checked(with_nul(n))), data: NulStr::new_checked(with_nul(self.data)) }
+        Event {
+            name: self.name.map(|n| NulStr::new_checked(with_nul(n))),
+            data: NulStr::new_checked(with_nul(self.data)),
+        }
     }
 
     /// Checks the strings (UTF-8, no NUL) unless that was done, and gives the event.
@@ -162,7 +173,9 @@ impl<'a> RawEvent<'a> {
             if let Some(n) = self.name {
                 check_line(n)?;
             }
-            check_line(self.data)?;
+            if !self.scanned {
+                check_line(self.data)?;
+            }
         }
         // SAFETY: checked just now, or by the decoder.
         Ok(unsafe { self.assume_checked() })
@@ -184,10 +197,17 @@ pub fn check_line(line: &[u8]) -> Result<(), Malformed> {
 #[derive(Debug, Clone, Copy)]
 enum Out {
     None,
-    /// In the receive buffer (fast path): `name` and `data` ranges, unchecked.
-    InBuf { name: Option<(usize, usize)>, data: (usize, usize) },
+    /// In the receive buffer (fast path): `name` and `data` ranges, unchecked unless the
+    /// caller's scanner recognised the data.
+    InBuf {
+        name: Option<(usize, usize)>,
+        data: (usize, usize),
+        scanned: bool,
+    },
     /// In `out_name` / `out_data` (general path), checked line by line.
-    Owned { has_name: bool },
+    Owned {
+        has_name: bool,
+    },
 }
 
 /// How many bytes a read asks for at least.
@@ -272,7 +292,10 @@ impl Decoder {
 
     /// `n` bytes were written at the start of [`Decoder::spare`].
     pub fn filled(&mut self, n: usize) {
-        assert!(self.end + n <= self.buf.len(), "more bytes than the room given");
+        assert!(
+            self.end + n <= self.buf.len(),
+            "more bytes than the room given"
+        );
         self.end += n;
     }
 
@@ -290,18 +313,27 @@ impl Decoder {
 
     /// The last event returned by [`Decoder::next_raw`], for a caller that has since let go
     /// of the borrow.
+    #[inline]
     pub fn last_raw(&self) -> Option<RawEvent<'_>> {
         match self.out {
             Out::None => None,
-            Out::InBuf { name, data } => Some(RawEvent {
+            Out::InBuf {
+                name,
+                data,
+                scanned,
+            } => Some(RawEvent {
                 name: name.map(|(s, e)| &self.buf[s..e]),
                 data: &self.buf[data.0..data.1],
+                // The scanner's payload is UTF-8 without NUL (its contract); the name is
+                // left to the caller.
                 checked: false,
+                scanned,
             }),
             Out::Owned { has_name } => Some(RawEvent {
                 name: has_name.then(|| self.out_name.view().as_bytes()),
                 data: self.out_data.view().as_bytes(),
                 checked: true,
+                scanned: false,
             }),
         }
     }
@@ -317,7 +349,25 @@ impl Decoder {
     /// The next complete event, possibly unchecked (see [`RawEvent`]); `Ok(None)` when more
     /// bytes are needed.
     pub fn next_raw(&mut self) -> Result<Option<RawEvent<'_>>, Malformed> {
-        if self.step()? {
+        // SAFETY: a scanner that recognises nothing makes no claim.
+        unsafe { self.next_raw_with(|_| None) }
+    }
+
+    /// [`Decoder::next_raw`] with a scanner for payloads: on the fast path `scan` is given
+    /// the bytes from the start of the data value to the end of what was received, and may
+    /// return the length `n` of a payload it recognises and has read; when the bytes after
+    /// it are the frame's end (`\n\n`), the event is dispatched with that payload and
+    /// [`RawEvent::scanned`] set, and no search for the line end is made.
+    ///
+    /// # Safety
+    /// `scan` returns `Some(n)` only when the first `n` bytes it was given are valid UTF-8
+    /// without NUL, CR or LF.
+    #[inline]
+    pub unsafe fn next_raw_with(
+        &mut self,
+        mut scan: impl FnMut(&[u8]) -> Option<usize>,
+    ) -> Result<Option<RawEvent<'_>>, Malformed> {
+        if self.step(&mut scan)? {
             Ok(self.last_raw())
         } else {
             Ok(None)
@@ -325,7 +375,7 @@ impl Decoder {
     }
 
     /// Decodes up to the next event: true when one was dispatched.
-    fn step(&mut self) -> Result<bool, Malformed> {
+    fn step(&mut self, scan: &mut impl FnMut(&[u8]) -> Option<usize>) -> Result<bool, Malformed> {
         self.out = Out::None;
         if self.at_body_start {
             let avail = &self.buf[self.pos..self.end];
@@ -351,7 +401,7 @@ impl Decoder {
                 && !self.has_data
                 && self.event_bytes == 0
                 && self.searched <= self.pos
-                && self.fast_frame()?
+                && self.fast_frame(scan)?
             {
                 return Ok(true);
             }
@@ -386,28 +436,64 @@ impl Decoder {
 
     /// The fast path: a whole `[event: NAME\n]data: PAYLOAD\n\n` frame at `pos`. False
     /// (nothing consumed) for anything else: other fields, more data lines, CR line ends,
-    /// a frame not yet complete.
-    fn fast_frame(&mut self) -> Result<bool, Malformed> {
+    /// a frame not yet complete. `scan` may recognise the payload (see
+    /// [`Decoder::next_raw_with`]), which spares the search for its line end.
+    fn fast_frame(
+        &mut self,
+        scan: &mut impl FnMut(&[u8]) -> Option<usize>,
+    ) -> Result<bool, Malformed> {
         let b = &self.buf[self.pos..self.end];
         let mut i = 0;
         let mut name = None;
         if let Some(after) = b.strip_prefix(b"event:") {
             let vs = 6 + usize::from(after.first() == Some(&b' '));
-            let Some(nl) = memchr::memchr2(b'\n', b'\r', &b[vs.min(b.len())..]) else { return Ok(false) };
-            let nl = vs + nl;
+            let value = &b[vs.min(b.len())..];
+            // FastGPT's most frequent name first; other names are short, and a plain loop
+            // beats a vector search's set-up for them.
+            let len = if value.starts_with(b"answer\n") {
+                6
+            } else {
+                let mut len = 0;
+                while len < value.len() && len < 64 && value[len] != b'\n' && value[len] != b'\r' {
+                    len += 1;
+                }
+                if len == value.len() {
+                    return Ok(false);
+                }
+                if len == 64 {
+                    match memchr::memchr2(b'\n', b'\r', value) {
+                        Some(len) => len,
+                        None => return Ok(false),
+                    }
+                } else {
+                    len
+                }
+            };
+            let nl = vs + len;
             if b[nl] != b'\n' {
                 return Ok(false);
             }
             name = Some((vs, nl));
             i = nl + 1;
         }
-        let Some(after) = b[i..].strip_prefix(b"data:") else { return Ok(false) };
-        let ds = i + 5 + usize::from(after.first() == Some(&b' '));
-        let Some(nl) = memchr::memchr2(b'\n', b'\r', &b[ds.min(b.len())..]) else { return Ok(false) };
-        let de = ds + nl;
-        if b[de] != b'\n' || b.get(de + 1) != Some(&b'\n') {
+        let Some(after) = b[i..].strip_prefix(b"data:") else {
             return Ok(false);
-        }
+        };
+        let ds = i + 5 + usize::from(after.first() == Some(&b' '));
+        let payload = &b[ds.min(b.len())..];
+        let (de, scanned) = match scan(payload) {
+            Some(n) if payload.get(n..n + 2) == Some(b"\n\n") => (ds + n, true),
+            _ => {
+                let Some(nl) = memchr::memchr2(b'\n', b'\r', payload) else {
+                    return Ok(false);
+                };
+                let de = ds + nl;
+                if b[de] != b'\n' || b.get(de + 1) != Some(&b'\n') {
+                    return Ok(false);
+                }
+                (de, false)
+            }
+        };
         // The lines' bytes, as the general path counts them.
         let line_bytes = name.map_or(0, |(_, nl): (usize, usize)| nl) + (de - i);
         if line_bytes > self.max_event_bytes {
@@ -422,13 +508,20 @@ impl Decoder {
             }
             _ => None, // an empty event name is no name
         };
-        self.out = Out::InBuf { name, data: (base + ds, base + de) };
+        self.out = Out::InBuf {
+            name,
+            data: (base + ds, base + de),
+            scanned,
+        };
         self.pos = base + de + 2;
         Ok(true)
     }
 
     fn too_big(&self) -> Malformed {
-        Malformed(format!("an SSE event is larger than max_event_bytes ({} bytes)", self.max_event_bytes))
+        Malformed(format!(
+            "an SSE event is larger than max_event_bytes ({} bytes)",
+            self.max_event_bytes
+        ))
     }
 
     fn field(&mut self, start: usize, end: usize) -> Result<(), Malformed> {
@@ -581,6 +674,54 @@ mod tests {
         // Many small events never add up.
         let many = "data: 0123456789\n\n".repeat(1000);
         assert_eq!(decode_chunks(&[many.as_bytes()], 20).unwrap().len(), 1000);
+    }
+
+    #[test]
+    fn fast_path_hands_out_strings_in_place_and_leaves_checking_to_the_caller() {
+        let mut d = Decoder::new(100);
+        d.push(b"event: answer\ndata: {\"a\":1}\n\ndata: \xff\n\n");
+        let raw = d.next_raw().unwrap().unwrap();
+        assert!(!raw.checked && !raw.scanned);
+        let e = raw.check().unwrap();
+        assert_eq!(e.name.unwrap().as_cstr().to_bytes(), b"answer");
+        assert_eq!(e.data.as_cstr().to_bytes(), b"{\"a\":1}");
+        // Unchecked until checked: invalid UTF-8 is found by `check`, and by next_event.
+        let raw = d.next_raw().unwrap().unwrap();
+        assert!(raw.check().is_err());
+        let mut d = Decoder::new(100);
+        d.push(b"data: \xff\n\n");
+        assert!(d.next_event().is_err());
+    }
+
+    #[test]
+    fn a_scanner_spares_the_line_search_only_for_a_whole_frame() {
+        // The scanner recognises "ok" at the start of a payload.
+        let scan = |b: &[u8]| b.starts_with(b"ok").then_some(2);
+        for (input, scanned, data) in [
+            (&b"data: ok\n\n"[..], true, "ok"),
+            (b"data: okay\n\n", false, "okay"), // more bytes on the line
+            (b"data: ok\r\n\r\n", false, "ok"), // CRLF: the general path
+            (b"event: x\ndata: ok\n\n", true, "ok"),
+        ] {
+            let mut d = Decoder::new(100);
+            d.push(input);
+            // SAFETY: "ok" is UTF-8 without NUL, CR or LF.
+            let raw = unsafe { d.next_raw_with(scan) }.unwrap().unwrap();
+            assert_eq!(raw.scanned, scanned, "{input:?}");
+            assert_eq!(raw.check().unwrap().data.as_str(), data);
+        }
+    }
+
+    #[test]
+    fn bom_only_at_the_very_start() {
+        let mut d = Decoder::new(100);
+        d.push(b"\xEF");
+        assert!(d.next_event().unwrap().is_none());
+        d.push(b"\xBB");
+        assert!(d.next_event().unwrap().is_none());
+        d.push(b"\xBFdata: a\n\n\xEF\xBB\xBFdata: b\n\ndata: c\n\n");
+        assert_eq!(d.next_event().unwrap().unwrap().data.as_str(), "a");
+        assert_eq!(d.next_event().unwrap().unwrap().data.as_str(), "c");
     }
 
     #[test]
