@@ -87,10 +87,8 @@ if [[ -z $SWIFT ]]; then
     if command -v swift >/dev/null 2>&1; then
         SWIFT="$(command -v swift)"
     else
-        # swift.org's Linux tarballs are often unpacked to /opt/swift without a PATH entry.
-        for s in /opt/swift/usr/bin/swift /usr/share/swift/usr/bin/swift; do
-            [[ -x $s ]] && { SWIFT=$s; break; }
-        done
+        # A toolchain installed from a tarball is often put on PATH by a login profile only.
+        SWIFT="$(bash -lc 'command -v swift' 2>/dev/null || true)"
     fi
 fi
 if [[ -n $SWIFT && ! -x $SWIFT ]]; then
