@@ -272,7 +272,14 @@ fn upload_server(data: Value) -> std::sync::Arc<Hostile> {
         while let Some(req) = conn.read_request(256 << 20) {
             hs.record(&req);
             let port = conn.stream.local_addr().unwrap().port();
-            let r = if req.path().contains("presign") {
+            let r = if req.path().contains("presignChatFileGetUrl") {
+                // The download URL the library asks for after the upload (contract §6.2).
+                let url = format!("http://127.0.0.1:{port}/storage/get?signed=1");
+                conn.respond_json(
+                    "200 OK",
+                    &json!({"code": 200, "statusText": "", "message": "", "data": url}),
+                )
+            } else if req.path().contains("presign") {
                 let text = data
                     .to_string()
                     .replace("{storage}", &format!("http://127.0.0.1:{port}/storage"));
@@ -347,6 +354,7 @@ fn presigned_content_length_equal_is_accepted() {
     let client = client_for(&server.url(), json!({}));
     let out = client.upload("a.txt", Some("text/plain"), b"0123456789", None);
     out.assert_status(OK);
+    assert!(out.text.contains("/storage/get?signed=1"), "{}", out.text);
     let st = storage_requests(&server);
     assert_eq!(st.len(), 1);
     assert_eq!(st[0].method(), "PUT");
