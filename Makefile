@@ -1,8 +1,11 @@
 # libfastgpt: the two commands of the README, and a few helpers.
 #   make demo   build everything, then chat (streaming) with the bundled dev server,
 #               or with a real FastGPT when FASTGPT_BASE_URL and FASTGPT_API_KEY are set
-#   make test   every test: Rust unit/integration tests, then the C tests plain, under
-#               ASan/UBSan and under valgrind, then a short fuzzing smoke run
+#   make test   every test: Rust unit/integration tests, the C tests plain,
+#               under ASan/UBSan and under valgrind, install and link, the bindings, then a
+#               short fuzzing smoke run and the repository hygiene check
+#   make install [PREFIX=/usr/local] [DESTDIR=]   the header, the stripped libraries,
+#               pkg-config and CMake files; make install-debug adds the debug information
 
 CARGO  ?= cargo
 CC     ?= cc
@@ -10,7 +13,7 @@ CFLAGS ?= -std=c99 -Wall -Wextra -Werror -pedantic -O2
 LIBS    = target/release/libfastgpt.a -lpthread -ldl -lm
 EXAMPLES = $(patsubst examples/c/%.c,target/examples/%,$(wildcard examples/c/*.c))
 
-.PHONY: all build examples demo test test-rust test-c test-fuzz test-install test-bindings install uninstall header clean
+.PHONY: all build dist examples demo test test-hygiene test-rust test-c test-fuzz test-install test-bindings install install-debug uninstall header clean
 
 # Installation layout (make install PREFIX=... [DESTDIR=...]).
 PREFIX     ?= /usr/local
@@ -44,7 +47,11 @@ examples: $(EXAMPLES)
 demo: examples
 	bash examples/c/demo.sh target/examples/chat
 
-test: test-rust test-c test-install test-bindings test-fuzz
+test: test-rust test-c test-install test-bindings test-fuzz test-hygiene
+
+# No tracked file names a path of a build machine or cites a document the repository lacks.
+test-hygiene:
+	bash tests/hygiene.sh
 
 test-rust:
 	$(CARGO) test --workspace
@@ -57,22 +64,47 @@ test-c: build
 test-install: build
 	FASTGPT_SKIP_BUILD=1 bash tests/install/run.sh
 
-install: build
+# What make install ships: the library alone built with the dist profile (fat LTO, one
+# codegen unit; Cargo skips LTO when the crate types include rlib, hence cargo rustc), then
+# the shared library stripped, with a .gnu_debuglink to its debug information kept in a
+# separate file, and the static archive without debug information. Tests use target/release.
+STRIP   ?= strip
+OBJCOPY ?= objcopy
+DIST     = target/dist/install
+# gdb looks for the debuglink's file next to the library and in its .debug/ directory.
+DEBUGDIR ?= $(LIBDIR)/.debug
+
+dist:
+	$(CARGO) rustc -p fastgpt --lib --profile dist --crate-type cdylib,staticlib
+	@mkdir -p $(DIST)
+	$(OBJCOPY) --only-keep-debug target/dist/libfastgpt.so $(DIST)/libfastgpt.so.$(VERSION).debug
+	$(STRIP) --strip-unneeded -R .comment -o $(DIST)/libfastgpt.so.$(VERSION) target/dist/libfastgpt.so
+	cd $(DIST) && $(OBJCOPY) --add-gnu-debuglink=libfastgpt.so.$(VERSION).debug libfastgpt.so.$(VERSION)
+	$(STRIP) --strip-debug -o $(DIST)/libfastgpt.a target/dist/libfastgpt.a
+
+install: dist
 	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(LIBDIR)/cmake/fastgpt
 	install -m 644 include/fastgpt.h $(DESTDIR)$(INCLUDEDIR)/fastgpt.h
 	install -m 644 bindings/cpp/fastgpt.hpp $(DESTDIR)$(INCLUDEDIR)/fastgpt.hpp
-	install -m 755 target/release/libfastgpt.so $(DESTDIR)$(LIBDIR)/libfastgpt.so.$(VERSION)
+	install -m 755 $(DIST)/libfastgpt.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libfastgpt.so.$(VERSION)
 	ln -sf libfastgpt.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libfastgpt.so.$(MAJOR)
 	ln -sf libfastgpt.so.$(MAJOR) $(DESTDIR)$(LIBDIR)/libfastgpt.so
-	install -m 644 target/release/libfastgpt.a $(DESTDIR)$(LIBDIR)/libfastgpt.a
+	install -m 644 $(DIST)/libfastgpt.a $(DESTDIR)$(LIBDIR)/libfastgpt.a
 	$(SUBST) pkg/fastgpt.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/fastgpt.pc
 	$(SUBST) pkg/fastgptConfig.cmake.in > $(DESTDIR)$(LIBDIR)/cmake/fastgpt/fastgptConfig.cmake
 	$(SUBST) pkg/fastgptConfigVersion.cmake.in > $(DESTDIR)$(LIBDIR)/cmake/fastgpt/fastgptConfigVersion.cmake
 
+# The debug information of the installed shared library (gdb, perf and valgrind find it
+# through the library's .gnu_debuglink).
+install-debug: dist
+	install -d $(DESTDIR)$(DEBUGDIR)
+	install -m 644 $(DIST)/libfastgpt.so.$(VERSION).debug $(DESTDIR)$(DEBUGDIR)/libfastgpt.so.$(VERSION).debug
+
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/fastgpt.h $(DESTDIR)$(INCLUDEDIR)/fastgpt.hpp $(DESTDIR)$(LIBDIR)/libfastgpt.so* $(DESTDIR)$(LIBDIR)/libfastgpt.a \
-	      $(DESTDIR)$(LIBDIR)/pkgconfig/fastgpt.pc
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/fastgpt.pc $(DESTDIR)$(DEBUGDIR)/libfastgpt.so.$(VERSION).debug
 	rm -rf $(DESTDIR)$(LIBDIR)/cmake/fastgpt
+	rmdir $(DESTDIR)$(DEBUGDIR) 2>/dev/null || true
 
 # The C++, Go, C# and Swift bindings' tests (each says SKIP when its toolchain is missing).
 test-bindings: build

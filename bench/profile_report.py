@@ -86,14 +86,20 @@ def parse_callgrind(path):
     return total, self_cost, call_cost, file_of, first_line
 
 
+# The checkout this script lives in: its files are shown relative to it.
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
 def short(path):
     if path is None:
         return "?"
-    for marker in ("/work/main/", "/registry/src/", "/rustc/"):
+    if path.startswith(REPO):
+        return path[len(REPO):]
+    for marker in ("/registry/src/", "/vendor/crates/", "/rustc/"):
         i = path.find(marker)
         if i >= 0:
             rest = path[i + len(marker):]
-            if marker == "/registry/src/":
+            if marker == "/registry/src/":     # index-name/crate-version/...
                 rest = rest.split("/", 1)[1] if "/" in rest else rest
             if marker == "/rustc/":
                 rest = "rust/" + (rest.split("/", 1)[1] if "/" in rest else rest)

@@ -50,12 +50,15 @@
  *   names a code. No function prints anything, and no panic crosses the boundary
  *   (FASTGPT_E_PANIC instead).
  * - The error JSON is {"error":{...}} with the members "status" (the code),
- *   "status_name", "message" (what happened), "http_status", "api_code" and
- *   "status_text" (FastGPT's `code` and `statusText`), "body" (the response body, at most
- *   64 KiB), "retry_after_ms", "request_id", "method", "url" (the last request),
- *   "attempts", "timeout" ("connect", "request" or "idle") and "partial" (streaming calls:
- *   the result so far); a member that does not apply is null. Members may be added, never
- *   removed or renamed.
+ *   "status_name", "message" (what happened, in English: a FastGPT i18n message key is
+ *   given as its text with the statusText, "Invalid API Key (unAuthApiKey)", and a
+ *   validation error names its fields), "message_key" (the key FastGPT sent as its
+ *   message, e.g. "common:code_error.error_message.514", else null), "http_status",
+ *   "api_code" and "status_text" (FastGPT's `code` and `statusText`), "body" (the
+ *   response body, at most 64 KiB), "retry_after_ms", "request_id", "method", "url" (the
+ *   last request), "attempts", "timeout" ("connect", "request" or "idle") and "partial"
+ *   (streaming calls: the result so far); a member that does not apply is null. Members
+ *   may be added, never removed or renamed.
  *
  * Retries
  * - Up to `max_retries` further attempts with exponential backoff, only where a retry
@@ -245,7 +248,9 @@ int32_t fastgpt_client_new(const char *FASTGPT_NONNULL api_key,
  * `max_retries` (2), `retry_delay_ms` (1000), `max_retry_after_ms` (60000), `headers`
  * (object of strings), `tls_roots` ("platform"|"webpki"), `ca_cert_pem`, `proxy`
  * (http:// or socks5:// URL; "" = none; absent = environment), `api_paths`
- * ("auto"|"current"|"legacy"), `completions_api` ("v1"|"v2"), `max_response_bytes`
+ * ("auto"|"current"|"legacy"; "auto" decides per function), `completions_api`
+ * ("v1"|"v2"), `stream_resume` (false; true asks FastGPT to keep a replay of streaming
+ * completions for fastgpt_resume_chat_completion_stream), `max_response_bytes`
  * (64 MiB), `max_event_bytes` (16 MiB). Integers are JSON integers from 0 to 2147483647
  * (`connect_timeout_ms` from 1); 0 means "no limit" for the three request/stream timeouts.
  *
@@ -344,7 +349,9 @@ void fastgpt_cancel_token_free(struct fastgpt_cancel_token *FASTGPT_NULLABLE tok
  * server-sent event to a callback as it arrives and returns the accumulated result. For a
  * loop that pulls events instead, see the pull streams below. Retries (both calls): only
  * when nothing was sent (connect failure), on 429, and on a 503 that is not a FastGPT
- * envelope; a stream is never retried once an event reached the caller.
+ * envelope; a stream is never retried once an event reached the caller. A running round
+ * can be stopped (fastgpt_stop_chat_completion) and, after a disconnect, resumed
+ * (fastgpt_resume_chat_completion_stream; its pull twin is fastgpt_stream_resume_open).
  * ====================================================================================== */
 
 /**
@@ -423,6 +430,64 @@ int32_t fastgpt_create_chat_completion_stream(const struct fastgpt_client *FASTG
                                               const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
                                               char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
+/**
+ * Stops a running generation of `chat_id` (`POST /api/v2/chat/stop`, FastGPT >= 4.14.5).
+ * FastGPT sets a stop flag and waits up to 5 s for the run to end. Runs started through v2
+ * completions poll the flag; v1 runs stop only when their client disconnects.
+ *
+ * @param client    required.
+ * @param app_id    required.
+ * @param chat_id   required; the chat whose round to stop.
+ * @param cancel    optional.
+ * @param out_json  optional; the envelope, whose `data` is `{"success":true}` and, from
+ *                  FastGPT 4.15, `"completed"` (no longer generating) and
+ *                  `"chatGenerateStatus"` (0 generating, 1 done, 2 error); or the error JSON.
+ * @return FASTGPT_OK or an error code; FASTGPT_E_HTTP (404) from servers before 4.14.5.
+ * Since: 0.2.0
+ */
+int32_t fastgpt_stop_chat_completion(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                     const char *FASTGPT_NONNULL app_id,
+                                     const char *FASTGPT_NONNULL chat_id,
+                                     const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                     char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
+
+/**
+ * Picks up the stream of `chat_id` after a disconnect (`GET /api/core/chat/resume` with
+ * `Accept: text/event-stream`, FastGPT >= 4.14.11). The round must have been started by a
+ * v2 streaming completion (`completions_api` "v2") on a client with the `stream_resume`
+ * option. Events are delivered as by fastgpt_create_chat_completion_stream, plus
+ * "resumePhase" (data "catchup", then "live"), "resumeUnavailable" (`{"reason"}`) and
+ * "resumeCompleted" (the chat's final state with its latest records), each an ordinary
+ * event. The catch-up replays the round from its start, so the result is the whole
+ * round's. A chat that is no longer generating answers with "resumeCompleted" and "done".
+ *
+ * @param client     required.
+ * @param app_id     required.
+ * @param chat_id    required; the chat of the interrupted round.
+ * @param callback   optional; NULL delivers nothing but still accumulates the result.
+ * @param user_data  passed to the callback untouched (never dereferenced).
+ * @param cancel     optional.
+ * @param out_json   optional; on FASTGPT_OK the round's accumulated result (as for
+ *                   fastgpt_create_chat_completion_stream) with
+ *                   `"resume":{"phase","completed","unavailable_reason","records"}`
+ *                   added (`records`: the final records "resumeCompleted" carried, which
+ *                   FastGPT says to trust over a replay, else null) and
+ *                   `response_chat_item_id` taken from those records (else null);
+ *                   otherwise the error JSON, `partial` holding the result so far.
+ * @return the codes of fastgpt_create_chat_completion_stream; FASTGPT_E_API for an
+ *         unknown chat ("Chat not found"); FASTGPT_E_TIMEOUT when a round that has no
+ *         replay sends nothing for `stream_idle_timeout_ms`; FASTGPT_E_HTTP (404) from
+ *         servers before 4.14.11.
+ * Since: 0.2.0
+ */
+int32_t fastgpt_resume_chat_completion_stream(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                              const char *FASTGPT_NONNULL app_id,
+                                              const char *FASTGPT_NONNULL chat_id,
+                                              fastgpt_stream_callback FASTGPT_NULLABLE callback,
+                                              void *FASTGPT_NULLABLE user_data,
+                                              const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                              char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
+
 /* ======================================================================================
  * Pull streams
  *
@@ -431,7 +496,8 @@ int32_t fastgpt_create_chat_completion_stream(const struct fastgpt_client *FASTG
  * fastgpt_stream_next returns one event per call, fastgpt_stream_result the result so far,
  * and fastgpt_stream_free closes the stream. A stream is used by one thread at a time; to
  * stop a blocked fastgpt_stream_next from another thread, cancel its token. A stream holds
- * references to its client and token, which may be freed first.
+ * references to its client and token, which may be freed first. fastgpt_stream_resume_open
+ * opens the resume of an interrupted round the same way.
  * ====================================================================================== */
 
 /**
@@ -459,6 +525,27 @@ int32_t fastgpt_stream_open(const struct fastgpt_client *FASTGPT_NONNULL client,
                             const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
                             struct fastgpt_stream *FASTGPT_NULLABLE *FASTGPT_NONNULL out_stream,
                             char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_error);
+
+/**
+ * Opens the resume of `chat_id`'s stream (as fastgpt_resume_chat_completion_stream) for
+ * reading with fastgpt_stream_next; fastgpt_stream_result then carries `"resume"` too.
+ *
+ * @param client      required.
+ * @param app_id      required.
+ * @param chat_id     required; the chat of the interrupted round.
+ * @param cancel      optional; the stream keeps a reference to it.
+ * @param out_stream  required; receives the stream, NULL on failure.
+ * @param out_error   optional; NULL on success, the error JSON otherwise.
+ * @return FASTGPT_OK or the error codes of fastgpt_resume_chat_completion_stream (never
+ *         FASTGPT_E_ABORTED).
+ * Since: 0.2.0
+ */
+int32_t fastgpt_stream_resume_open(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                   const char *FASTGPT_NONNULL app_id,
+                                   const char *FASTGPT_NONNULL chat_id,
+                                   const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                   struct fastgpt_stream *FASTGPT_NULLABLE *FASTGPT_NONNULL out_stream,
+                                   char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_error);
 
 /**
  * Reads the next event of an open stream, blocking until it has arrived.
@@ -511,7 +598,8 @@ void fastgpt_stream_free(struct fastgpt_stream *FASTGPT_NULLABLE stream);
  * Histories
  *
  * The chats of an app: list them, read one chat's initial state, rename or pin one,
- * delete one, or delete all chats created through the API.
+ * delete one, or delete all chats created through the API. FastGPT 4.14.5+ adds the
+ * generation status and read mark of chats, marking one read, and deleting several.
  * ====================================================================================== */
 
 /**
@@ -614,10 +702,69 @@ int32_t fastgpt_clear_chat_histories(const struct fastgpt_client *FASTGPT_NONNUL
                                      const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
                                      char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
+/**
+ * Gets the generation status and read mark of chats
+ * (`POST /api/core/chat/history/getHistoryStatus`, FastGPT >= 4.14.11).
+ *
+ * @param client         required.
+ * @param app_id         required.
+ * @param chat_ids_json  required; a JSON array of 1 to 200 non-empty strings.
+ * @param cancel         optional.
+ * @param out_json       optional; the envelope, `data` `{"list":[{"chatId","updateTime",
+ *                       "chatGenerateStatus","hasBeenRead"}]}` (0 generating, 1 done,
+ *                       2 error; unknown ids are left out), or the error JSON.
+ * @return FASTGPT_OK or an error code; FASTGPT_E_HTTP (404) from servers before 4.14.11.
+ * Since: 0.2.0
+ */
+int32_t fastgpt_get_history_status(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                   const char *FASTGPT_NONNULL app_id,
+                                   const char *FASTGPT_NONNULL chat_ids_json,
+                                   const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                   char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
+
+/**
+ * Marks a chat read (`POST /api/core/chat/history/markRead`, FastGPT >= 4.14.11). FastGPT
+ * also bumps its `updateTime`, which moves it to the top of the history list; an unknown
+ * chat is not an error.
+ *
+ * @param client    required.
+ * @param app_id    required.
+ * @param chat_id   required.
+ * @param cancel    optional.
+ * @param out_json  optional; the envelope (`data` null), or the error JSON.
+ * @return FASTGPT_OK or an error code; FASTGPT_E_HTTP (404) from servers before 4.14.11.
+ * Since: 0.2.0
+ */
+int32_t fastgpt_mark_chat_read(const struct fastgpt_client *FASTGPT_NONNULL client,
+                               const char *FASTGPT_NONNULL app_id,
+                               const char *FASTGPT_NONNULL chat_id,
+                               const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                               char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
+
+/**
+ * Deletes several chats for good, with their records and files
+ * (`POST /api/core/chat/history/batchDelete`, FastGPT >= 4.14.5). FastGPT deletes them
+ * whoever created them, when the key may read the app's chat logs.
+ *
+ * @param client         required.
+ * @param app_id         required.
+ * @param chat_ids_json  required; a JSON array of at least one non-empty string.
+ * @param cancel         optional.
+ * @param out_json       optional; the envelope (`data` null), or the error JSON.
+ * @return FASTGPT_OK or an error code; FASTGPT_E_HTTP (404) from servers before 4.14.5.
+ * Since: 0.2.0
+ */
+int32_t fastgpt_delete_chat_histories(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                      const char *FASTGPT_NONNULL app_id,
+                                      const char *FASTGPT_NONNULL chat_ids_json,
+                                      const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                      char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
+
 /* ======================================================================================
  * Records & feedback
  *
- * The records (messages) of one chat: list them page by page, read the workflow details of
+ * The records (messages) of one chat: list them page by page (or, FastGPT 4.14.4+, by
+ * cursor), read the workflow details of
  * one AI record, delete one, and set the user's feedback on one. A record is named by its
  * `dataId` (for an AI record, the `responseChatItemId` of its turn).
  * ====================================================================================== */
@@ -713,10 +860,40 @@ int32_t fastgpt_send_feedback(const struct fastgpt_client *FASTGPT_NONNULL clien
                               const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
                               char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
+/**
+ * Gets a page of a chat's records by cursor (`POST /api/core/chat/record/getRecords_v2`,
+ * legacy `/api/core/chat/getRecords_v2`; FastGPT >= 4.14.4). Without a cursor: the newest
+ * `page_size` records. Lists are chronological; each item's `id` is its `dataId`.
+ *
+ * @param client        required.
+ * @param app_id        required.
+ * @param chat_id       required.
+ * @param page_size     >= 1; always sent.
+ * @param options_json  optional; a JSON object whose members are sent as written: one
+ *                      cursor `"prevId"` (older records), `"nextId"` (newer) or
+ *                      `"initialId"` (a window around it), all dataIds, and
+ *                      `"loadCustomFeedbacks"`, `"includeDeleted"`, `"type"`. `appId`,
+ *                      `chatId` and `pageSize` members are replaced by the parameters.
+ * @param cancel        optional.
+ * @param out_json      optional; the envelope, `data` `{"list","total","hasMorePrev",
+ *                      "hasMoreNext"}`, or the error JSON.
+ * @return FASTGPT_OK or an error code (an unknown cursor is FASTGPT_E_API, "Prev item not
+ *         found" and the like).
+ * Since: 0.2.0
+ */
+int32_t fastgpt_get_chat_records_v2(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                    const char *FASTGPT_NONNULL app_id,
+                                    const char *FASTGPT_NONNULL chat_id,
+                                    int32_t page_size,
+                                    const char *FASTGPT_NULLABLE options_json,
+                                    const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                    char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
+
 /* ======================================================================================
  * Suggested questions & app analytics
  *
- * Follow-up questions suggested for a chat, and an app's usage chart data.
+ * Follow-up questions suggested for a chat, and an app's logs: usage chart data, totals
+ * and the list of its chats.
  * ====================================================================================== */
 
 /**
@@ -766,11 +943,63 @@ int32_t fastgpt_get_app_logs_chart(const struct fastgpt_client *FASTGPT_NONNULL 
                                    const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
                                    char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 
+/**
+ * Gets an app's log totals (`GET /api/proApi/core/app/logs/getTotalData?appId`,
+ * commercial edition, FastGPT >= 4.12.0). The community edition answers FASTGPT_E_API.
+ *
+ * @param client    required.
+ * @param app_id    required.
+ * @param cancel    optional.
+ * @param out_json  optional; the envelope, `data` `{"totalUsers","totalChats",
+ *                  "totalPoints"}`, or the error JSON.
+ * @return FASTGPT_OK or an error code.
+ * Since: 0.2.0
+ */
+int32_t fastgpt_get_app_logs_total(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                   const char *FASTGPT_NONNULL app_id,
+                                   const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                   char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
+
+/**
+ * Lists an app's chat logs between two dates, newest first
+ * (`POST /api/core/app/logs/list`; API keys from FastGPT 4.15.2, before which the server
+ * answers FASTGPT_E_API unAuthorization).
+ *
+ * @param client        required.
+ * @param app_id        required.
+ * @param date_start    required; ISO-8601, sent as given.
+ * @param date_end      required; ISO-8601, sent as given.
+ * @param offset        >= 0.
+ * @param page_size     >= 1; always sent.
+ * @param options_json  optional; a JSON object whose members are sent as written
+ *                      (`"sources"`, `"tmbIds"`, `"chatSearch"`, `"feedbackType"`,
+ *                      `"unreadOnly"`, `"errorFilter"`, ...); members named like the
+ *                      parameters are replaced by them.
+ * @param cancel        optional.
+ * @param out_json      optional; the envelope, `data` `{"total","list":[{"chatId","title",
+ *                      "source","updateTime","messageCount",...}]}`, or the error JSON.
+ * @return FASTGPT_OK or an error code.
+ * Since: 0.2.0
+ */
+int32_t fastgpt_get_app_logs(const struct fastgpt_client *FASTGPT_NONNULL client,
+                             const char *FASTGPT_NONNULL app_id,
+                             const char *FASTGPT_NONNULL date_start,
+                             const char *FASTGPT_NONNULL date_end,
+                             int32_t offset,
+                             int32_t page_size,
+                             const char *FASTGPT_NULLABLE options_json,
+                             const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                             char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
+
 /* ======================================================================================
  * Chat files (uploads)
  *
  * Uploads a file (from a path, or from memory) to FastGPT's chat storage and returns a
- * reference to put in an `image_url` or `file_url` part of a chat message.
+ * reference to put in an `image_url` or `file_url` part of a chat message, and gets a
+ * download URL for an uploaded file. Put both the result's `url` and its `key` into the
+ * message part (`{"type":"image_url","image_url":{"url":...},"key":...}` or
+ * `{"type":"file_url","name":...,"url":...,"key":...}`): FastGPT re-signs the URL from
+ * the key whenever the history is read, so the chat outlives the URL.
  * ====================================================================================== */
 
 /**
@@ -791,9 +1020,10 @@ int32_t fastgpt_get_app_logs_chart(const struct fastgpt_client *FASTGPT_NONNULL 
  *                   leading bytes (PNG, JPEG, GIF, WebP, ...), then from the extension.
  * @param cancel     optional.
  * @param out_json   optional; `{"url","key","name","type","preview_url"}` (`type` is
- *                   "image" for image/ content types, else "file"; `url` is the preview URL
- *                   when the server gives one, else the object's storage URL), or the error
- *                   JSON.
+ *                   "image" for image/ content types, else "file"; `url` is one the model
+ *                   can fetch: the preview URL when the server gives one, else the answer
+ *                   of fastgpt_get_chat_file_url for the key, and only when that route is
+ *                   missing the object's storage URL), or the error JSON.
  * @return FASTGPT_OK; FASTGPT_E_INVALID_ARGUMENT for a file that cannot be read, and for a
  *         file over the size limit the server states (nothing is uploaded then);
  *         FASTGPT_E_HTTP when storage rejects the upload (its XML error in `body`); the
@@ -833,6 +1063,31 @@ int32_t fastgpt_upload_chat_bytes(const struct fastgpt_client *FASTGPT_NONNULL c
                                   const char *FASTGPT_NULLABLE content_type,
                                   const void *FASTGPT_NULLABLE data,
                                   size_t data_len,
+                                  const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
+                                  char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
+
+/**
+ * Gets a download URL, valid about an hour, for a file uploaded to this chat
+ * (`POST /api/core/chat/file/presignChatFileGetUrl`, legacy
+ * `/api/core/chat/presignChatFileGetUrl`; FastGPT >= 4.14.0). The reference SDK's
+ * presign_chat_file_get_url. The upload functions call it for their `url`.
+ *
+ * @param client    required.
+ * @param app_id    required.
+ * @param chat_id   required; the chat the file was uploaded to.
+ * @param key       required; the upload result's `key`.
+ * @param cancel    optional.
+ * @param out_json  optional; the envelope, whose `data` is the URL (a path answered by
+ *                  the server is resolved against the base URL's origin), or the error
+ *                  JSON.
+ * @return FASTGPT_OK or an error code (a key of another app or chat is FASTGPT_E_API,
+ *         unAuthChat, from FastGPT 4.15).
+ * Since: 0.2.0
+ */
+int32_t fastgpt_get_chat_file_url(const struct fastgpt_client *FASTGPT_NONNULL client,
+                                  const char *FASTGPT_NONNULL app_id,
+                                  const char *FASTGPT_NONNULL chat_id,
+                                  const char *FASTGPT_NONNULL key,
                                   const struct fastgpt_cancel_token *FASTGPT_NULLABLE cancel,
                                   char *FASTGPT_NULLABLE *FASTGPT_NULLABLE out_json);
 

@@ -4,6 +4,8 @@ use serde_json::{json, Map, Value};
 
 use crate::status::*;
 
+pub(crate) mod i18n;
+
 /// Which timeout fired (the error JSON's `timeout`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeoutKind {
@@ -34,8 +36,11 @@ pub(crate) const MAX_ERROR_BODY: usize = 64 * 1024;
 pub struct Error {
     /// The status code (`FASTGPT_E_*`).
     pub status: i32,
-    /// What happened, in words.
+    /// What happened, in readable English (a FastGPT message key is given as its text).
     pub message: String,
+    /// The message key FastGPT sent as its message (`common:code_error.error_message.514`),
+    /// when it sent one.
+    pub message_key: Option<String>,
     /// The HTTP status of the last response, if one arrived.
     pub http_status: Option<u16>,
     /// The envelope's numeric `code`, when the server sent an envelope.
@@ -66,6 +71,7 @@ impl Error {
         Error {
             status,
             message: message.into(),
+            message_key: None,
             http_status: None,
             api_code: None,
             status_text: None,
@@ -90,12 +96,50 @@ impl Error {
         Error::new(FASTGPT_E_PANIC, message)
     }
 
+    /// Sets `message` from what FastGPT sent (`api_code` and `status_text` already set):
+    /// an i18n key becomes its English text followed by the `statusText`, and the key is
+    /// kept in `message_key`; the issues of a validation error (`zodError`, or zod's issue
+    /// list sent as the message by FastGPT 4.14.4) add their field paths; no message at all
+    /// gives a summary of the code.
+    pub fn set_server_message(&mut self, message: Option<&str>, zod_error: Option<&Value>) {
+        let status_text = self.status_text.as_deref().filter(|s| !s.is_empty());
+        let with_status_text = |text: &str| match status_text {
+            Some(st) => format!("{text} ({st})"),
+            None => text.to_string(),
+        };
+        let code = self
+            .api_code
+            .as_ref()
+            .map_or_else(String::new, |c| format!(" {c}"));
+        let message = message.map(str::trim).filter(|m| !m.is_empty());
+        self.message_key = None;
+        self.message = match message {
+            Some(m) if i18n::is_message_key(m) => {
+                self.message_key = Some(m.to_string());
+                match i18n::english(m, status_text) {
+                    Some(text) => with_status_text(text),
+                    None => with_status_text(&format!("FastGPT error{code}: {m}")),
+                }
+            }
+            Some(m) => match zod_issues(&serde_json::from_str(m).unwrap_or(Value::Null)) {
+                // FastGPT 4.14.4 sent zod's issue list, as JSON text, as the message.
+                Some(issues) => format!("Data validation error: {issues}"),
+                None => m.to_string(),
+            },
+            None => with_status_text(&format!("FastGPT error{code}")),
+        };
+        if let Some(issues) = zod_error.and_then(zod_issues) {
+            self.message = format!("{}: {issues}", self.message);
+        }
+    }
+
     /// The error JSON as a value (every member present, `null` when unknown).
     pub fn to_value(&self) -> Value {
         let mut e = Map::new();
         e.insert("status".into(), json!(self.status));
         e.insert("status_name".into(), json!(status_name(self.status)));
         e.insert("message".into(), json!(self.message));
+        e.insert("message_key".into(), json!(self.message_key));
         e.insert("http_status".into(), json!(self.http_status));
         e.insert(
             "api_code".into(),
@@ -122,11 +166,7 @@ impl Error {
     /// Replaces every secret in the strings this error carries with `***` (§1).
     pub fn mask(&mut self, secrets: &[String]) {
         let mask = |s: &mut String| {
-            for secret in secrets.iter().filter(|x| !x.is_empty()) {
-                if s.contains(secret.as_str()) {
-                    *s = s.replace(secret.as_str(), "***");
-                }
-            }
+            *s = mask_secrets(s, secrets);
         };
         mask(&mut self.message);
         if let Some(t) = &mut self.status_text {
@@ -151,18 +191,189 @@ impl std::fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// The issues of a zod validation error (`[{"path":["appId"],"message":"..."}, ...]`) as
+/// `appId: message; other.0: message`, at most 10 of them, each message cut to 300 bytes;
+/// `None` when `v` is not such a list.
+fn zod_issues(v: &Value) -> Option<String> {
+    const MAX_ISSUES: usize = 10;
+    let issues = v.as_array().filter(|a| !a.is_empty())?;
+    let mut parts = Vec::new();
+    for issue in issues.iter().take(MAX_ISSUES) {
+        let mut message = issue.get("message")?.as_str()?.to_string();
+        truncate_on_char_boundary(&mut message, 300);
+        let path: Vec<String> = issue
+            .get("path")
+            .and_then(Value::as_array)
+            .map(|p| {
+                p.iter()
+                    .map(|seg| match seg {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        parts.push(if path.is_empty() {
+            message
+        } else {
+            format!("{}: {message}", path.join("."))
+        });
+    }
+    if issues.len() > MAX_ISSUES {
+        parts.push(format!("and {} more", issues.len() - MAX_ISSUES));
+    }
+    Some(parts.join("; "))
+}
+
 /// Turns a raw response body into the error JSON's `body`: invalid UTF-8 becomes U+FFFD,
 /// every secret is replaced by `***`, and the result is cut to 64 KiB on a character
 /// boundary.
 pub fn sanitize_body(raw: &[u8], secrets: &[String]) -> String {
-    let mut text = String::from_utf8_lossy(raw).into_owned();
-    for s in secrets.iter().filter(|s| !s.is_empty()) {
-        if text.contains(s.as_str()) {
-            text = text.replace(s.as_str(), "***");
-        }
-    }
+    // Only what can end up in the kept 64 KiB is masked: the cut, then a margin for a
+    // secret that straddles it in its longest encoded form (`\\uXXXX`: 6 bytes a byte).
+    let margin = secrets.iter().map(|s| s.len() * 12).max().unwrap_or(0);
+    let raw = &raw[..raw.len().min(MAX_ERROR_BODY + margin)];
+    let mut text = mask_secrets(&String::from_utf8_lossy(raw), secrets);
     truncate_on_char_boundary(&mut text, MAX_ERROR_BODY);
     text
+}
+
+/// Replaces every occurrence of each secret in `text` with `***`: in the raw form and in
+/// every form a JSON or form encoder may have given it (§1): JSON escapes (`\"`, `\\`,
+/// `\/`, `\b`, `\f`, `\n`, `\r`, `\t`, `\uXXXX` in either case, surrogate pairs included),
+/// percent-encoding (`%XX` in either case) and `+` for a space, in any mix, character by
+/// character.
+pub fn mask_secrets(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_string();
+    for s in secrets.iter().filter(|s| !s.is_empty()) {
+        if let Some(masked) = mask_one(&out, s.as_bytes()) {
+            out = masked;
+        }
+    }
+    out
+}
+
+/// `text` with every encoded occurrence of `secret` replaced, or `None` when there is none.
+fn mask_one(text: &str, secret: &[u8]) -> Option<String> {
+    let t = text.as_bytes();
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    let mut seen = std::collections::HashSet::new();
+    while i < t.len() {
+        let c = t[i];
+        let may_start = c == secret[0] || c == b'\\' || c == b'%' || c == b'+';
+        if may_start {
+            seen.clear();
+            if let Some(end) = match_from(t, i, secret, 0, &mut seen) {
+                let o = out.get_or_insert_with(|| Vec::with_capacity(t.len()));
+                o.extend_from_slice(&t[copied..i]);
+                o.extend_from_slice(b"***");
+                copied = end;
+                i = end;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    let mut o = out?;
+    o.extend_from_slice(&t[copied..]);
+    // Cuts fall before and after whole encoded characters of a valid UTF-8 secret, so the
+    // result is valid UTF-8; stay lossless-safe anyway.
+    Some(
+        String::from_utf8(o).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    )
+}
+
+/// Where an encoded `secret[k..]` that starts at `t[j]` ends, if it does. `seen` holds
+/// the `(j, k)` states already tried (a secret of backslashes has many parses).
+fn match_from(
+    t: &[u8],
+    j: usize,
+    secret: &[u8],
+    k: usize,
+    seen: &mut std::collections::HashSet<(usize, usize)>,
+) -> Option<usize> {
+    if k == secret.len() {
+        return Some(j);
+    }
+    if j >= t.len() || !seen.insert((j, k)) {
+        return None;
+    }
+    let want = secret[k];
+    let c = t[j];
+    // The byte as it is.
+    if c == want {
+        if let Some(e) = match_from(t, j + 1, secret, k + 1, seen) {
+            return Some(e);
+        }
+    }
+    match c {
+        b'\\' if j + 1 < t.len() => {
+            let simple = match t[j + 1] {
+                b'"' => Some(b'"'),
+                b'\\' => Some(b'\\'),
+                b'/' => Some(b'/'),
+                b'b' => Some(8),
+                b'f' => Some(12),
+                b'n' => Some(b'\n'),
+                b'r' => Some(b'\r'),
+                b't' => Some(b'\t'),
+                _ => None,
+            };
+            if let Some(d) = simple {
+                if d == want {
+                    return match_from(t, j + 2, secret, k + 1, seen);
+                }
+                return None;
+            }
+            if t[j + 1] == b'u' {
+                let (cp, used) = json_unicode_escape(t, j)?;
+                let mut buf = [0u8; 4];
+                let enc = char::from_u32(cp)?.encode_utf8(&mut buf).as_bytes();
+                if secret[k..].starts_with(enc) {
+                    return match_from(t, j + used, secret, k + enc.len(), seen);
+                }
+            }
+            None
+        }
+        b'%' if j + 2 < t.len() => {
+            let d = hex(t[j + 1])? << 4 | hex(t[j + 2])?;
+            if d == want {
+                return match_from(t, j + 3, secret, k + 1, seen);
+            }
+            None
+        }
+        b'+' if want == b' ' => match_from(t, j + 1, secret, k + 1, seen),
+        _ => None,
+    }
+}
+
+/// `\uXXXX` at `t[j]`, or a surrogate pair `\uD8xx\uDCxx`: the code point and the length.
+fn json_unicode_escape(t: &[u8], j: usize) -> Option<(u32, usize)> {
+    let unit = |at: usize| -> Option<u32> {
+        if at + 6 > t.len() || t[at] != b'\\' || t[at + 1] != b'u' {
+            return None;
+        }
+        let mut v = 0u32;
+        for &b in &t[at + 2..at + 6] {
+            v = v << 4 | hex(b)? as u32;
+        }
+        Some(v)
+    };
+    let hi = unit(j)?;
+    if (0xD800..0xDC00).contains(&hi) {
+        let lo = unit(j + 6)?;
+        if (0xDC00..0xE000).contains(&lo) {
+            return Some((0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00), 12));
+        }
+        return None;
+    }
+    Some((hi, 6))
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
 }
 
 /// Cuts `s` to at most `max` bytes without splitting a character.
@@ -188,6 +399,7 @@ mod tests {
             "status",
             "status_name",
             "message",
+            "message_key",
             "http_status",
             "api_code",
             "status_text",
@@ -203,6 +415,117 @@ mod tests {
             assert!(e.contains_key(k), "{k}");
         }
         assert_eq!(e["status_name"], "FASTGPT_E_INVALID_ARGUMENT");
+        assert_eq!(e["message_key"], Value::Null);
+    }
+
+    fn server_error(code: i64, status_text: &str) -> Error {
+        let mut e = Error::new(FASTGPT_E_API, "");
+        e.api_code = Some(json!(code));
+        e.status_text = Some(status_text.to_string()).filter(|s| !s.is_empty());
+        e
+    }
+
+    #[test]
+    fn message_keys_become_english_with_the_status_text() {
+        let mut e = server_error(514, "unAuthApiKey");
+        e.set_server_message(Some("common:code_error.error_message.514"), None);
+        assert_eq!(e.message, "Invalid API Key (unAuthApiKey)");
+        assert_eq!(
+            e.message_key.as_deref(),
+            Some("common:code_error.error_message.514")
+        );
+        assert_eq!(
+            e.to_value()["error"]["message_key"],
+            "common:code_error.error_message.514"
+        );
+        // A key of a moved family code: found by its statusText.
+        let mut e = server_error(507004, "missingParams");
+        e.set_server_message(Some("common:code_error.error_message.507004"), None);
+        assert_eq!(e.message, "Insufficient parameters (missingParams)");
+        // An unknown key is named, never dropped.
+        let mut e = server_error(599999, "");
+        e.set_server_message(Some("common:code_error.brand_new"), None);
+        assert_eq!(
+            e.message,
+            "FastGPT error 599999: common:code_error.brand_new"
+        );
+        assert_eq!(
+            e.message_key.as_deref(),
+            Some("common:code_error.brand_new")
+        );
+        // Text stays text; no message gives the code.
+        let mut e = server_error(500, "error");
+        e.set_server_message(Some("Chat item not found"), None);
+        assert_eq!(
+            (e.message.as_str(), e.message_key),
+            ("Chat item not found", None)
+        );
+        let mut e = server_error(429, "");
+        e.set_server_message(None, None);
+        assert_eq!(e.message, "FastGPT error 429");
+    }
+
+    #[test]
+    fn validation_errors_name_their_fields() {
+        let zod = json!([
+            {"origin":"string","code":"invalid_format","path":["appId"],"message":"Invalid ObjectId"},
+            {"code":"too_small","path":["chatIds", 0],"message":"Too small"},
+            {"code":"custom","path":[],"message":"appId, skillId or share auth must be provided"}
+        ]);
+        let mut e = server_error(400, "error");
+        e.set_server_message(Some("Data validation error"), Some(&zod));
+        assert_eq!(
+            e.message,
+            "Data validation error: appId: Invalid ObjectId; chatIds.0: Too small; appId, skillId or share auth must be provided"
+        );
+        assert_eq!(e.message_key, None);
+        // zod's list as the message itself (FastGPT 4.14.4).
+        let mut e = server_error(500, "");
+        e.set_server_message(
+            Some(r#"[{"code":"too_small","minimum":1,"path":["dataId"],"message":"String must contain at least 1 character(s)"}]"#),
+            None,
+        );
+        assert_eq!(
+            e.message,
+            "Data validation error: dataId: String must contain at least 1 character(s)"
+        );
+        // Not issues: ignored.
+        let mut e = server_error(400, "error");
+        e.set_server_message(Some("Data validation error"), Some(&json!({"x": 1})));
+        assert_eq!(e.message, "Data validation error");
+        let many: Vec<Value> = (0..12)
+            .map(|i| json!({"path":[format!("f{i}")],"message":"bad"}))
+            .collect();
+        let mut e = server_error(400, "error");
+        e.set_server_message(Some("Data validation error"), Some(&Value::Array(many)));
+        assert!(e.message.ends_with("f9: bad; and 2 more"), "{}", e.message);
+    }
+
+    #[test]
+    fn secrets_are_masked_in_every_encoded_form() {
+        let secrets = vec![r#"k"e\y/1 2"#.to_string(), "\u{1F600}pw".to_string()];
+        for form in [
+            r#"k"e\y/1 2"#,
+            r#"k\"e\\y\/1 2"#,
+            r#"k\"e\\y/1 2"#,
+            r#"\u006b\u0022e\u005Cy\u002f1\u00202"#,
+            "k%22e%5Cy%2F1%202",
+            "k%22e%5cy/1+2",
+            r#"\ud83d\ude00pw"#,
+            "%F0%9F%98%80pw",
+            "\u{1F600}pw",
+        ] {
+            let text = format!("[{form}]");
+            assert_eq!(mask_secrets(&text, &secrets), "[***]", "{form}");
+        }
+        assert_eq!(mask_secrets("no secret here", &secrets), "no secret here");
+        assert_eq!(mask_secrets("k\"e", &secrets), "k\"e");
+        // Backslash-only secrets have many parses; the search stays linear.
+        let bs = vec!["\\".repeat(40)];
+        let text = "\\".repeat(5000);
+        let t = std::time::Instant::now();
+        assert!(mask_secrets(&text, &bs).contains("***"));
+        assert!(t.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]

@@ -13,9 +13,10 @@ use crate::transport::tls::CaCerts;
 pub const DEFAULT_BASE_URL: &str = "http://localhost:3000";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-/// `api_paths`: which route family the client calls (§5).
+/// `api_paths`: which path a function with two paths (§5) calls.
 pub enum ApiPaths {
-    /// Current paths first, legacy ones after a 404, then remember the family that answered.
+    /// The current path first, the legacy one after a 404 that is not an envelope; each
+    /// function remembers the path that answered with an envelope.
     Auto,
     /// Only the current paths.
     Current,
@@ -58,6 +59,8 @@ pub struct Options {
     pub completion_timeout: Option<Duration>,
     /// `stream_idle_timeout_ms`; `None` = no limit.
     pub stream_idle_timeout: Option<Duration>,
+    /// `stream_timeout_ms`: the longest one streaming attempt may take; `None` = no limit.
+    pub stream_timeout: Option<Duration>,
     /// Retries after the first attempt (§7).
     pub max_retries: u32,
     /// `retry_delay_ms`: the first backoff step.
@@ -74,10 +77,13 @@ pub struct Options {
     pub ca_certs: Option<CaCerts>,
     /// `proxy`: from the environment, disabled, or a URL.
     pub proxy: ProxySetting,
-    /// The route family to call.
+    /// Which path the functions with two paths call.
     pub api_paths: ApiPaths,
     /// `/api/v1/chat/completions` or `/api/v2/chat/completions`.
     pub completions_path: &'static str,
+    /// `stream_resume`: streaming completions ask FastGPT to keep a replay
+    /// (`x-fastgpt-stream-resume: 1`) for `fastgpt_resume_chat_completion_stream`.
+    pub stream_resume: bool,
     /// The largest response body read whole, in bytes.
     pub max_response_bytes: usize,
     /// The largest single SSE event, in bytes.
@@ -91,6 +97,7 @@ const KEYS: &[&str] = &[
     "timeout_ms",
     "completion_timeout_ms",
     "stream_idle_timeout_ms",
+    "stream_timeout_ms",
     "max_retries",
     "retry_delay_ms",
     "max_retry_after_ms",
@@ -100,6 +107,7 @@ const KEYS: &[&str] = &[
     "proxy",
     "api_paths",
     "completions_api",
+    "stream_resume",
     "max_response_bytes",
     "max_event_bytes",
 ];
@@ -224,6 +232,15 @@ impl Options {
                 }
             },
         };
+        let stream_resume = match map.get("stream_resume") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                return Err(Error::invalid(
+                    "option \"stream_resume\" must be true or false",
+                ))
+            }
+        };
 
         Ok(Options {
             api_key,
@@ -232,6 +249,7 @@ impl Options {
             timeout: optional_limit(ms("timeout_ms", 60_000, 0)?),
             completion_timeout: optional_limit(ms("completion_timeout_ms", 600_000, 0)?),
             stream_idle_timeout: optional_limit(ms("stream_idle_timeout_ms", 60_000, 0)?),
+            stream_timeout: optional_limit(ms("stream_timeout_ms", 0, 0)?),
             max_retries: ms("max_retries", 2, 0)?,
             retry_delay: Duration::from_millis(ms("retry_delay_ms", 1000, 0)? as u64),
             max_retry_after: Duration::from_millis(ms("max_retry_after_ms", 60_000, 0)? as u64),
@@ -242,6 +260,7 @@ impl Options {
             proxy,
             api_paths,
             completions_path,
+            stream_resume,
             max_response_bytes: ms("max_response_bytes", 64 << 20, 0)? as usize,
             max_event_bytes: ms("max_event_bytes", 16 << 20, 0)? as usize,
         })
@@ -336,6 +355,7 @@ mod tests {
         assert_eq!(o.completion_timeout, Some(Duration::from_secs(600)));
         assert_eq!(o.max_retries, 2);
         assert_eq!(o.api_paths, ApiPaths::Auto);
+        assert!(!o.stream_resume);
         assert_eq!(o.max_response_bytes, 64 << 20);
         assert!(o.user_agent.starts_with("libfastgpt/"));
     }
@@ -362,6 +382,9 @@ mod tests {
             r#"{"api_key":"k","ca_cert_pem":""}"#,
             r#"{"api_key":"k","api_paths":"new"}"#,
             r#"{"api_key":"k","completions_api":"v3"}"#,
+            r#"{"api_key":"k","stream_resume":1}"#,
+            r#"{"api_key":"k","stream_resume":"true"}"#,
+            r#"{"api_key":"k","stream_resume":null}"#,
             r#"{"api_key":"k","proxy":"ftp://x"}"#,
             r#"{"api_key":"k","base_url":"localhost:3000"}"#,
         ] {
@@ -382,5 +405,10 @@ mod tests {
         assert_eq!(o.user_agent, "mine/1");
         assert_eq!(o.headers, vec![("X-Team".to_string(), "a b".to_string())]);
         assert_eq!(o.proxy, ProxySetting::Disabled);
+        assert!(
+            parse(r#"{"api_key":"k","stream_resume":true}"#)
+                .unwrap()
+                .stream_resume
+        );
     }
 }

@@ -775,7 +775,12 @@ fn auto_paths_fall_back_to_legacy_and_remember_it() {
         e.url
     );
     assert_eq!(count(&key), 2);
-    // Remembered: other calls go straight to their legacy path.
+    // Remembered for that function only (revision 3): FastGPT moved its routes one by one,
+    // so another function probes its own current path first, then remembers its answer.
+    let e = err_of(c.get_chat_histories(APP, 0, 10, None, None));
+    assert_eq!(e.attempts, 1);
+    let e = err_of(c.get_chat_records(APP, "c1", 0, 10, false, None));
+    assert_eq!(e.attempts, 2);
     let e = err_of(c.get_chat_records(APP, "c1", 0, 10, false, None));
     assert_eq!(e.attempts, 1);
     assert!(
@@ -795,7 +800,12 @@ fn auto_paths_fall_back_to_legacy_and_remember_it() {
         "{:?}",
         e.url
     );
-    assert_eq!(count(&key), 4);
+    assert_eq!(
+        e.method,
+        Some("POST"),
+        "the legacy delete is a POST (query and body)"
+    );
+    assert_eq!(count(&key), 8);
 
     // With a valid key, echo shows the path each request reached.
     let key = fault_key("paths-echo");
@@ -818,7 +828,7 @@ fn auto_paths_fall_back_to_legacy_and_remember_it() {
         path_of(c.clear_chat_histories(APP, None).unwrap()),
         "/api/core/chat/clearHistories"
     );
-    assert_eq!(count(&key), 3);
+    assert_eq!(count(&key), 4, "each function probes once");
     // Calls without a legacy path are unaffected.
     assert_eq!(
         path_of(c.get_chat_init(APP, "c1", None).unwrap()),
@@ -1003,7 +1013,7 @@ fn retry_after_is_waited_for_or_reported() {
         t.elapsed()
     );
     assert_eq!(count(&key), 2);
-    // Longer than max_retry_after_ms: the call ends at once and reports it (peers.md vector:
+    // Longer than max_retry_after_ms: the call ends at once and reports it (a peer project's test vector:
     // 429 with Retry-After 411480).
     let (c, key) = faulty("status:429:retry-after=411480", 1, json!({}));
     let t = Instant::now();

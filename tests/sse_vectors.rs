@@ -1,4 +1,4 @@
-//! SSE conformance vectors (peers.md appendix, contract §6, fastgpt-wire.md §4.5–§4.8),
+//! SSE conformance vectors (from other SSE clients' test suites, and FastGPT's stream shapes),
 //! driven through the public decoder (`fastgpt::stream::sse::Decoder`) and the public accumulator
 //! (`fastgpt::accumulate`).
 //!
@@ -235,7 +235,7 @@ fn ok_raw(events: Vec<Raw>) -> RawRun {
     }
 }
 
-/// An E2/E3 answer chunk with text (fastgpt-wire.md §4.5).
+/// An E2/E3 answer chunk with text (FastGPT's E2/E3 chunk shape).
 fn chunk(text: &str) -> String {
     json!({"id":"","object":"","created":0,"model":"",
            "choices":[{"delta":{"role":"assistant","content":text},"index":0,"finish_reason":null}]})
@@ -787,7 +787,7 @@ fn done_under_any_event_name_is_the_done_event() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Real FastGPT transcripts (fastgpt-wire.md §4.5)
+// Real FastGPT transcripts (FastGPT's E2/E3 chunk shape)
 
 const DETAIL_FALSE: &str = "data: {\"id\":\"\",\"object\":\"\",\"created\":0,\"model\":\"\",\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"电影\"},\"index\":0,\"finish_reason\":null}]}
 

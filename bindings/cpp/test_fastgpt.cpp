@@ -567,7 +567,8 @@ TEST(error_e2_envelope_wrong_key) {
         CHECK_EQ(e.api_code(), std::optional<long long>(514));
         CHECK_EQ(e.api_code_json(), std::optional<std::string>("514"));
         CHECK_EQ(e.status_text(), std::optional<std::string>("unAuthApiKey"));
-        CHECK(contains(e.message(), "514"));
+        /* contract revision 3: the English text of FastGPT's message key */
+        CHECK_EQ(e.message(), std::string("Invalid API Key (unAuthApiKey)"));
         CHECK(contains(e.body().value_or(""), "unAuthApiKey"));
         CHECK_EQ(e.method(), std::optional<std::string>("POST"));
         CHECK(contains(e.url().value_or(""), "/api/core/chat/history/getHistories"));

@@ -1,13 +1,15 @@
 //! Misbehaviour knobs selected by the `X-Dev-Fault` request header.
 
-use crate::http::Response;
-use std::net::TcpStream;
-use std::os::unix::io::AsRawFd;
+use crate::conn::Conn;
+use crate::http::{Request, Response};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fault {
     // ---- any request: replace the whole response ----
-    Status { code: u16, retry_after: Option<String> },
+    Status {
+        code: u16,
+        retry_after: Option<String>,
+    },
     StatusPlain(u16),
     Html502,
     Html504,
@@ -24,10 +26,25 @@ pub enum Fault {
     ResetMidBody,
     TruncatedChunked,
     GzipBody,
+    /// 200 with a body of whitespace that never ends (`Flood::gzip`: gzip-encoded).
+    WhitespaceForever(Flood),
+    /// An error envelope that echoes the request's Authorization and header values.
+    EchoAuth,
+    // ---- any request: after a normal keep-alive response, close the idle connection (no
+    // `Connection: close`) after MS ----
+    IdleClose(u64),
+    // ---- chat file presign only: the answer itself misbehaves ----
+    PresignContentLength(u64),
+    PresignForbiddenHeaders,
+    PresignHeader(String, String),
+    PresignHttpUrl,
+    PresignUserinfo,
     // ---- createQuestionGuide only ----
     GuideObject,
     // ---- chat file presign only: the later upload answers S3 500 InternalError ----
     StorageError,
+    // ---- v2 completions with `x-fastgpt-stream-resume: 1`: no mirror (memory pressure) ----
+    ResumeUnavailable,
     // ---- stream:true completions only ----
     Crlf,
     Cr,
@@ -49,6 +66,25 @@ pub enum Fault {
     FlowResponsesObject,
     SseCloseDelimited,
     Slow(u64),
+    /// Frames up to the cut point, then one byte every MS forever.
+    Trickle(u64),
+    /// The connection is cut (FIN both ways) at the cut point; a v2 round goes on after a
+    /// pause of MS (for `core/chat/resume`).
+    CutMidStream(u64),
+    /// A UTF-8 BOM before the first frame.
+    Bom,
+    /// An `event: done` frame whose data is not `[DONE]`, after the first answer chunk.
+    DoneEvent,
+    /// N `toolCall` frames with distinct ids (detail streams).
+    ToolCalls(usize),
+}
+
+/// The whitespace flood's framing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flood {
+    /// `application/json` (false) or `text/event-stream` (true).
+    pub sse: bool,
+    pub gzip: bool,
 }
 
 impl Fault {
@@ -73,6 +109,8 @@ impl Fault {
                 | Fault::ResetMidBody
                 | Fault::TruncatedChunked
                 | Fault::GzipBody
+                | Fault::WhitespaceForever(_)
+                | Fault::EchoAuth
         )
     }
 }
@@ -158,8 +196,37 @@ pub fn parse(spec: &str) -> Result<Vec<Fault>, String> {
             "reset-mid-body" => Fault::ResetMidBody,
             "truncated-chunked" => Fault::TruncatedChunked,
             "gzip-body" => Fault::GzipBody,
+            "whitespace-forever" | "gzip-whitespace-forever" => {
+                let sse = match arg {
+                    None | Some("") | Some("json") => false,
+                    Some("sse") => true,
+                    Some(_) => return Err(format!("fault '{}': expected :json or :sse", one)),
+                };
+                Fault::WhitespaceForever(Flood {
+                    sse,
+                    gzip: name.starts_with("gzip"),
+                })
+            }
+            "echo-auth" => Fault::EchoAuth,
+            "idle-close" => Fault::IdleClose(num_or(arg, 0, one)?),
+            "presign-content-length" => Fault::PresignContentLength(num_or(arg, 1, one)?),
+            "presign-forbidden-headers" => Fault::PresignForbiddenHeaders,
+            "presign-header" => {
+                let (k, v) = arg.and_then(|a| a.split_once('=')).ok_or_else(|| {
+                    format!("fault '{}': expected presign-header:NAME=VALUE", one)
+                })?;
+                Fault::PresignHeader(k.to_string(), v.replace("%20", " ").replace("%2C", ","))
+            }
+            "presign-http-url" => Fault::PresignHttpUrl,
+            "presign-userinfo" => Fault::PresignUserinfo,
+            "trickle" => Fault::Trickle(num_or(arg, 900, one)?),
+            "cut-mid-stream" => Fault::CutMidStream(num_or(arg, 1000, one)?),
+            "bom" => Fault::Bom,
+            "done-event" => Fault::DoneEvent,
+            "tool-calls" => Fault::ToolCalls(num(arg, one)?),
             "guide-object" => Fault::GuideObject,
             "storage-error" => Fault::StorageError,
+            "resume-unavailable" => Fault::ResumeUnavailable,
             "crlf" => Fault::Crlf,
             "cr" => Fault::Cr,
             "bytewise" => Fault::Bytewise,
@@ -196,6 +263,8 @@ pub const RATE_LIMIT_MSG: &str =
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Disposition {
     KeepAlive,
+    /// The response said keep-alive; close the idle connection after MS anyway (FIN).
+    IdleClose(u64),
     /// Orderly close (FIN).
     Close,
     /// Abortive close (RST).
@@ -210,11 +279,9 @@ pub enum GenericOutcome {
     Done(Disposition),
 }
 
-pub fn apply_generic(f: &Fault, w: &mut TcpStream) -> GenericOutcome {
+pub fn apply_generic(f: &Fault, req: &Request, w: &mut Conn) -> GenericOutcome {
     use std::io::Write;
-    let envelope = |code: u16, msg: &str| {
-        serde_json::json!({"code": code, "statusText": "", "message": msg, "data": null})
-    };
+    let envelope = |code: u16, msg: &str| serde_json::json!({"code": code, "statusText": "", "message": msg, "data": null});
     match f {
         Fault::Status { code, retry_after } => {
             let mut r = Response::json(*code, &envelope(*code, "fault"));
@@ -229,12 +296,16 @@ pub fn apply_generic(f: &Fault, w: &mut TcpStream) -> GenericOutcome {
             b"fault".to_vec(),
         )),
         Fault::Html502 => GenericOutcome::Respond(
-            Response::new(502, "text/html", NGINX_502.as_bytes().to_vec()).header("Server", "nginx/1.25.3"),
+            Response::new(502, "text/html", NGINX_502.as_bytes().to_vec())
+                .header("Server", "nginx/1.25.3"),
         ),
         Fault::Html504 => GenericOutcome::Respond(
-            Response::new(504, "text/html", NGINX_504.as_bytes().to_vec()).header("Server", "nginx/1.25.3"),
+            Response::new(504, "text/html", NGINX_504.as_bytes().to_vec())
+                .header("Server", "nginx/1.25.3"),
         ),
-        Fault::Envelope429 => GenericOutcome::Respond(Response::json(200, &envelope(429, RATE_LIMIT_MSG))),
+        Fault::Envelope429 => {
+            GenericOutcome::Respond(Response::json(200, &envelope(429, RATE_LIMIT_MSG)))
+        }
         Fault::Redirect => GenericOutcome::Respond(
             Response::new(302, "text/plain; charset=utf-8", Vec::new())
                 .header("Location", "http://127.0.0.1:1/elsewhere"),
@@ -289,11 +360,123 @@ pub fn apply_generic(f: &Fault, w: &mut TcpStream) -> GenericOutcome {
             let body = serde_json::json!({"code": 200, "statusText": "", "message": "", "data": {"gzip": true}});
             let gz = gzip_stored(body.to_string().as_bytes());
             GenericOutcome::Respond(
-                Response::new(200, "application/json; charset=utf-8", gz).header("Content-Encoding", "gzip"),
+                Response::new(200, "application/json; charset=utf-8", gz)
+                    .header("Content-Encoding", "gzip"),
             )
+        }
+        Fault::WhitespaceForever(flood) => GenericOutcome::Done(whitespace_forever(*flood, w)),
+        Fault::EchoAuth => {
+            let mut headers = serde_json::Map::new();
+            for (k, v) in &req.headers {
+                headers.insert(k.clone(), serde_json::json!(v));
+            }
+            let auth = req.header("authorization").unwrap_or("");
+            let body = serde_json::json!({"code": 401, "statusText": "unAuthApiKey",
+                "message": format!("Invalid credential: {}", auth),
+                "data": {"authorization": auth, "headers": headers}});
+            GenericOutcome::Respond(Response::json(401, &body))
         }
         _ => GenericOutcome::Done(Disposition::Close),
     }
+}
+
+/// 200, chunked, then whitespace (`" \n"` repeated; gzip-encoded when asked) as fast as the
+/// peer reads, until it goes away (or a 30 s write stall).
+fn whitespace_forever(flood: Flood, w: &mut Conn) -> Disposition {
+    use std::io::Write;
+    let _ = w
+        .tcp()
+        .set_write_timeout(Some(std::time::Duration::from_secs(30)));
+    let ct = if flood.sse {
+        "text/event-stream;charset=utf-8"
+    } else {
+        "application/json; charset=utf-8"
+    };
+    let enc = if flood.gzip {
+        "Content-Encoding: gzip\r\n"
+    } else {
+        ""
+    };
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: {}\r\n{}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+        ct, enc
+    );
+    if w.write_all(head.as_bytes()).is_err() {
+        return Disposition::Close;
+    }
+    let chunk = |data: &[u8]| {
+        let mut c = format!("{:x}\r\n", data.len()).into_bytes();
+        c.extend_from_slice(data);
+        c.extend_from_slice(b"\r\n");
+        c
+    };
+    let (first, repeat) = if flood.gzip {
+        let (f, r) = deflate_run(b'\n');
+        let mut first = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+        first.extend_from_slice(&f);
+        (chunk(&first), chunk(&r.repeat(16)))
+    } else {
+        (Vec::new(), chunk(&b" \n".repeat(32 * 1024)))
+    };
+    if w.write_all(&first).is_err() {
+        return Disposition::Close;
+    }
+    loop {
+        if w.write_all(&repeat).is_err() {
+            return Disposition::Close;
+        }
+    }
+}
+
+/// Deflate blocks (fixed Huffman) that expand to `byte` forever: the first block holds the
+/// literal and 1022 copies of <length 258, distance 1>; the second only the copies, and can
+/// be repeated (each block is a whole number of bytes and not final). ~1.6 KB → 263 KB.
+pub fn deflate_run(byte: u8) -> (Vec<u8>, Vec<u8>) {
+    struct Bits {
+        out: Vec<u8>,
+        acc: u64,
+        n: u32,
+    }
+    impl Bits {
+        fn put(&mut self, v: u64, n: u32) {
+            self.acc |= v << self.n;
+            self.n += n;
+            while self.n >= 8 {
+                self.out.push(self.acc as u8);
+                self.acc >>= 8;
+                self.n -= 8;
+            }
+        }
+        /// A Huffman code goes MSB first.
+        fn code(&mut self, c: u64, len: u32) {
+            let mut r = 0;
+            for i in 0..len {
+                r |= ((c >> i) & 1) << (len - 1 - i);
+            }
+            self.put(r, len);
+        }
+    }
+    let block = |literal: Option<u8>| {
+        let mut b = Bits {
+            out: Vec::new(),
+            acc: 0,
+            n: 0,
+        };
+        b.put(0, 1); // BFINAL = 0
+        b.put(1, 2); // BTYPE = 01, fixed Huffman
+        if let Some(l) = literal {
+            // literals 0–143: 8-bit codes 0x30 + value
+            b.code(0x30 + l as u64, 8);
+        }
+        for _ in 0..1022 {
+            b.code(0b1100_0101, 8); // length 258 = symbol 285: 8-bit code 11000101
+            b.code(0, 5); // distance 1 = distance code 0
+        }
+        b.code(0, 7); // end of block = symbol 256: 7-bit 0000000
+        debug_assert_eq!(b.n, 0, "block not byte aligned");
+        b.out
+    };
+    (block(Some(byte)), block(None))
 }
 
 /// A gzip member holding `data` in stored (uncompressed) deflate blocks: valid gzip that
@@ -315,30 +498,16 @@ pub fn gzip_stored(data: &[u8]) -> Vec<u8> {
     for &b in data {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     out.extend_from_slice(&(!crc).to_le_bytes());
     out.extend_from_slice(&(data.len() as u32).to_le_bytes());
     out
-}
-
-/// Make the next close of the socket abortive (RST) via `SO_LINGER {1, 0}`.
-pub fn set_linger_zero(s: &TcpStream) {
-    let linger = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    // SAFETY: valid fd owned by `s`; pointer and length describe a live `linger` value.
-    unsafe {
-        libc::setsockopt(
-            s.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            &linger as *const libc::linger as *const libc::c_void,
-            std::mem::size_of::<libc::linger>() as libc::socklen_t,
-        );
-    }
 }
 
 #[cfg(test)]
@@ -351,18 +520,27 @@ mod tests {
             parse("crlf,status:429:retry-after=Wed,%2021%20Oct%202015%2007:28:00%20GMT").unwrap(),
             vec![
                 Fault::Crlf,
-                Fault::Status { code: 429, retry_after: Some("Wed, 21 Oct 2015 07:28:00 GMT".into()) }
+                Fault::Status {
+                    code: 429,
+                    retry_after: Some("Wed, 21 Oct 2015 07:28:00 GMT".into())
+                }
             ]
         );
         assert_eq!(
             parse("status:503:retry-after=2").unwrap(),
-            vec![Fault::Status { code: 503, retry_after: Some("2".into()) }]
+            vec![Fault::Status {
+                code: 503,
+                retry_after: Some("2".into())
+            }]
         );
         assert_eq!(
             parse("crlf, bytewise,slow:5").unwrap(),
             vec![Fault::Crlf, Fault::Bytewise, Fault::Slow(5)]
         );
-        assert_eq!(parse("stall-before-headers").unwrap(), vec![Fault::StallBeforeHeaders(60_000)]);
+        assert_eq!(
+            parse("stall-before-headers").unwrap(),
+            vec![Fault::StallBeforeHeaders(60_000)]
+        );
         assert!(parse("nope").is_err());
     }
 }

@@ -3,7 +3,6 @@
 
 use crate::util;
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 
 pub const MAX_LINE: usize = 16 * 1024;
 pub const MAX_HEADERS: usize = 100;
@@ -104,16 +103,12 @@ fn read_line<R: BufRead>(r: &mut R) -> Result<Option<Vec<u8>>, ReadError> {
 
 fn is_token(s: &str) -> bool {
     !s.is_empty()
-        && s.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-        })
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
-/// Read one request. `out` is used only for `100 Continue`.
-pub fn read_request(
-    r: &mut BufReader<TcpStream>,
-    out: &mut TcpStream,
-) -> Result<Request, ReadError> {
+/// Read one request; `100 Continue` is written to the reader's inner stream.
+pub fn read_request<S: Read + Write>(r: &mut BufReader<S>) -> Result<Request, ReadError> {
     // Request line (skip up to a few leading empty lines, RFC 9112 §2.2).
     let mut line;
     let mut skipped = 0;
@@ -130,7 +125,8 @@ pub fn read_request(
             return Err(ReadError::Bad("empty lines".into()));
         }
     }
-    let line = String::from_utf8(line).map_err(|_| ReadError::Bad("non-UTF-8 request line".into()))?;
+    let line =
+        String::from_utf8(line).map_err(|_| ReadError::Bad("non-UTF-8 request line".into()))?;
     let parts: Vec<&str> = line.split(' ').collect();
     if parts.len() != 3 {
         return Err(ReadError::Bad("bad request line".into()));
@@ -176,14 +172,18 @@ pub fn read_request(
             return Err(ReadError::Bad("obsolete line folding".into()));
         }
         let l = String::from_utf8_lossy(&l).into_owned();
-        let i = l.find(':').ok_or_else(|| ReadError::Bad("header without colon".into()))?;
+        let i = l
+            .find(':')
+            .ok_or_else(|| ReadError::Bad("header without colon".into()))?;
         let name = &l[..i];
         if !is_token(name) {
             return Err(ReadError::Bad("bad header name".into()));
         }
         headers.push((
             name.to_ascii_lowercase(),
-            l[i + 1..].trim_matches(|c| c == ' ' || c == '\t').to_string(),
+            l[i + 1..]
+                .trim_matches(|c| c == ' ' || c == '\t')
+                .to_string(),
         ));
         if headers.len() > MAX_HEADERS {
             return Err(ReadError::Bad("too many headers".into()));
@@ -218,7 +218,9 @@ pub fn read_request(
             if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(ReadError::Bad("bad Content-Length".into()));
             }
-            let n: usize = v.parse().map_err(|_| ReadError::Bad("bad Content-Length".into()))?;
+            let n: usize = v
+                .parse()
+                .map_err(|_| ReadError::Bad("bad Content-Length".into()))?;
             if len.is_some() && len != Some(n) {
                 return Err(ReadError::Bad("conflicting Content-Length".into()));
             }
@@ -236,6 +238,7 @@ pub fn read_request(
             .map(|v| v.eq_ignore_ascii_case("100-continue"))
             .unwrap_or(false)
     {
+        let out = r.get_mut();
         out.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
         out.flush()?;
     }
@@ -251,7 +254,8 @@ pub fn read_request(
             if size == 0 {
                 // trailers
                 loop {
-                    let t = read_line(r)?.ok_or_else(|| ReadError::Bad("EOF in trailers".into()))?;
+                    let t =
+                        read_line(r)?.ok_or_else(|| ReadError::Bad("EOF in trailers".into()))?;
                     if t.is_empty() {
                         break;
                     }
@@ -263,7 +267,8 @@ pub fn read_request(
             }
             let start = body.len();
             body.resize(start + size, 0);
-            r.read_exact(&mut body[start..]).map_err(|_| ReadError::Bad("truncated chunk".into()))?;
+            r.read_exact(&mut body[start..])
+                .map_err(|_| ReadError::Bad("truncated chunk".into()))?;
             let crlf = read_line(r)?.ok_or_else(|| ReadError::Bad("EOF after chunk".into()))?;
             if !crlf.is_empty() {
                 return Err(ReadError::Bad("chunk not followed by CRLF".into()));
@@ -275,7 +280,8 @@ pub fn read_request(
             return Err(ReadError::Bad("body too large".into()));
         }
         let mut body = vec![0u8; n];
-        r.read_exact(&mut body).map_err(|_| ReadError::Bad("truncated body".into()))?;
+        r.read_exact(&mut body)
+            .map_err(|_| ReadError::Bad("truncated body".into()))?;
         req.body = body;
     }
     Ok(req)
@@ -345,7 +351,11 @@ impl Response {
 }
 
 /// Write a complete response with `Content-Length`.
-pub fn write_response(w: &mut TcpStream, resp: &Response, keep_alive: bool) -> io::Result<()> {
+pub fn write_response<W: Write + ?Sized>(
+    w: &mut W,
+    resp: &Response,
+    keep_alive: bool,
+) -> io::Result<()> {
     let mut head = format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
     for (k, v) in &resp.headers {
         head.push_str(&format!("{}: {}\r\n", k, v));

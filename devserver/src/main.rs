@@ -1,25 +1,37 @@
 //! fastgpt-devserver: a FastGPT-compatible HTTP server for local development and tests.
 //! Binds 127.0.0.1 only. See README.md for every knob.
 
+// Module order = dependency order: each uses only modules listed above it.
+mod app;
+mod chat;
+mod completions;
+mod conn;
 mod faults;
 mod http;
 mod multipart;
+mod release;
+mod rounds;
 mod routes;
 mod s3;
+mod server;
 mod sha256;
+mod sse;
 mod state;
-mod stream;
 mod util;
 
+use app::{App, Config};
+use conn::Conn;
 use faults::Disposition;
-use routes::{App, Config};
+use release::Version;
 use std::io::{BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
-const USAGE: &str = "usage: fastgpt-devserver [--addr 127.0.0.1:PORT] [--api-key KEY] [--heartbeat-ms MS] \
-[--chunk-delay-ms MS] [--port-file PATH] [--exit-on-stdin-eof]";
+const USAGE: &str =
+    "usage: fastgpt-devserver [--addr 127.0.0.1:PORT] [--api-key KEY] [--heartbeat-ms MS] \
+[--chunk-delay-ms MS] [--port-file PATH] [--exit-on-stdin-eof] [--fastgpt-version V|compat] \
+[--tls-cert FILE --tls-key FILE]";
 
 struct Args {
     addr: String,
@@ -28,6 +40,9 @@ struct Args {
     chunk_delay_ms: u64,
     port_file: Option<String>,
     exit_on_stdin_eof: bool,
+    version: Option<Version>,
+    tls_cert: Option<String>,
+    tls_key: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -38,6 +53,9 @@ fn parse_args() -> Result<Args, String> {
         chunk_delay_ms: 20,
         port_file: None,
         exit_on_stdin_eof: false,
+        version: None,
+        tls_cert: None,
+        tls_key: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -59,6 +77,18 @@ fn parse_args() -> Result<Args, String> {
             "--chunk-delay-ms" => a.chunk_delay_ms = num(value()?, &name)?,
             "--port-file" => a.port_file = Some(value()?),
             "--exit-on-stdin-eof" => a.exit_on_stdin_eof = true,
+            "--fastgpt-version" => {
+                let v = value()?;
+                a.version = if v.eq_ignore_ascii_case("compat") {
+                    None
+                } else if v.eq_ignore_ascii_case("latest") {
+                    Some(release::LATEST)
+                } else {
+                    Some(Version::parse(&v).map_err(|e| format!("--fastgpt-version: {}", e))?)
+                };
+            }
+            "--tls-cert" => a.tls_cert = Some(value()?),
+            "--tls-key" => a.tls_key = Some(value()?),
             "-h" | "--help" => {
                 eprintln!("{}", USAGE);
                 std::process::exit(0);
@@ -66,7 +96,33 @@ fn parse_args() -> Result<Args, String> {
             other => return Err(format!("unknown argument '{}'", other)),
         }
     }
+    if a.tls_cert.is_some() != a.tls_key.is_some() {
+        return Err("--tls-cert and --tls-key go together".into());
+    }
     Ok(a)
+}
+
+/// The rustls server configuration from PEM files: the certificate chain (leaf first) and
+/// its private key (PKCS#8, PKCS#1 or SEC1). Uses the ring provider, as the library does.
+fn tls_config(cert: &str, key: &str) -> Result<Arc<rustls::ServerConfig>, String> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| format!("--tls-cert {}: {}", cert, e))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("--tls-cert {}: {}", cert, e))?;
+    if certs.is_empty() {
+        return Err(format!("--tls-cert {}: no CERTIFICATE in the file", cert));
+    }
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("--tls-key {}: {}", key, e))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {}", e))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| format!("TLS certificate/key: {}", e))?;
+    Ok(Arc::new(cfg))
 }
 
 extern "C" fn on_signal(_: libc::c_int) {
@@ -90,19 +146,15 @@ fn write_port_file(path: &str, url: &str) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-fn serve_conn(app: &App, stream: TcpStream) {
-    let _ = stream.set_nodelay(true);
+fn serve_conn(app: &App, conn: Conn) {
+    let _ = conn.tcp().set_nodelay(true);
     // Node's keep-alive timeout is 5 s; also bounds slow request bodies.
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut writer = match stream.try_clone() {
-        Ok(w) => w,
-        Err(_) => return,
-    };
-    let mut reader = BufReader::new(stream);
+    conn.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut reader = BufReader::new(conn);
     let disposition = loop {
-        match http::read_request(&mut reader, &mut writer) {
+        match http::read_request(&mut reader) {
             Ok(req) => {
-                let d = routes::handle(app, &req, &mut writer);
+                let d = server::handle(app, &req, reader.get_mut());
                 if d != Disposition::KeepAlive {
                     break d;
                 }
@@ -119,34 +171,39 @@ fn serve_conn(app: &App, stream: TcpStream) {
                     eprintln!("[devserver] bad request: {}", msg);
                 }
                 let body = format!("Bad Request: {}", msg);
+                let w = reader.get_mut();
                 let _ = write!(
-                    writer,
+                    w,
                     "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
                     body.len(),
                     body
                 );
-                let _ = writer.flush();
+                let _ = w.flush();
                 break Disposition::Close;
             }
         }
     };
+    let mut conn = reader.into_inner();
+    if let Disposition::IdleClose(ms) = disposition {
+        std::thread::sleep(Duration::from_millis(ms));
+    }
     match disposition {
-        Disposition::Reset => faults::set_linger_zero(&writer),
+        Disposition::Reset => conn.set_linger_zero(),
         _ => {
-            let _ = writer.shutdown(Shutdown::Write);
+            conn.finish(false);
             // Drain briefly so that unread request bytes do not turn our FIN into an RST.
-            let _ = reader.get_ref().set_read_timeout(Some(Duration::from_millis(200)));
+            conn.set_read_timeout(Some(Duration::from_millis(200)));
             let mut sink = [0u8; 4096];
+            let tcp = conn.tcp();
             for _ in 0..64 {
-                match reader.read(&mut sink) {
+                match (&*tcp).read(&mut sink) {
                     Ok(0) | Err(_) => break,
                     Ok(_) => {}
                 }
             }
         }
     }
-    drop(reader);
-    drop(writer);
+    drop(conn);
 }
 
 fn main() {
@@ -165,9 +222,22 @@ fn main() {
         }
     };
     if !addr.ip().is_loopback() || addr.is_ipv6() {
-        eprintln!("fastgpt-devserver: refusing to bind {}; only 127.0.0.1 is allowed", addr);
+        eprintln!(
+            "fastgpt-devserver: refusing to bind {}; only 127.0.0.1 is allowed",
+            addr
+        );
         std::process::exit(2);
     }
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(c), Some(k)) => match tls_config(c, k) {
+            Ok(cfg) => Some(cfg),
+            Err(e) => {
+                eprintln!("fastgpt-devserver: {}", e);
+                std::process::exit(2);
+            }
+        },
+        _ => None,
+    };
     install_signal_handlers();
     let listener = match TcpListener::bind(addr) {
         Ok(l) => l,
@@ -177,7 +247,8 @@ fn main() {
         }
     };
     let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
-    let url = format!("http://127.0.0.1:{}", port);
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let url = format!("{}://127.0.0.1:{}", scheme, port);
     if let Some(p) = &args.port_file {
         if let Err(e) = write_port_file(p, &url) {
             eprintln!("fastgpt-devserver: port file {}: {}", p, e);
@@ -203,7 +274,9 @@ fn main() {
             }
         });
     }
-    let log = std::env::var("FASTGPT_DEVSERVER_LOG").map(|v| v == "1").unwrap_or(false);
+    let log = std::env::var("FASTGPT_DEVSERVER_LOG")
+        .map(|v| v == "1")
+        .unwrap_or(false);
     if !log {
         // Keep stderr quiet unless logging was asked for.
         std::panic::set_hook(Box::new(|_| {}));
@@ -213,6 +286,7 @@ fn main() {
         heartbeat_ms: args.heartbeat_ms,
         chunk_delay_ms: args.chunk_delay_ms,
         log,
+        version: args.version,
     }));
     for conn in listener.incoming() {
         let stream = match conn {
@@ -223,10 +297,23 @@ fn main() {
             }
         };
         let app = Arc::clone(&app);
+        let tls = tls.clone();
         let _ = std::thread::Builder::new()
             .name("conn".into())
             .spawn(move || {
-                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| serve_conn(&app, stream)));
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    {
+                        let conn = match tls {
+                            // The handshake runs on the first read, under the read timeout.
+                            Some(cfg) => match rustls::ServerConnection::new(cfg) {
+                                Ok(c) => Conn::Tls(Box::new(rustls::StreamOwned::new(c, stream))),
+                                Err(_) => return,
+                            },
+                            None => Conn::Plain(stream),
+                        };
+                        serve_conn(&app, conn)
+                    }
+                }));
             });
     }
 }

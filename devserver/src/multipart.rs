@@ -16,14 +16,20 @@ pub fn boundary(content_type: &str) -> Result<String, String> {
     let mut it = content_type.split(';');
     let mime = it.next().unwrap_or("").trim();
     if !mime.eq_ignore_ascii_case("multipart/form-data") {
-        return Err(format!("Content-Type is not multipart/form-data: {:?}", mime));
+        return Err(format!(
+            "Content-Type is not multipart/form-data: {:?}",
+            mime
+        ));
     }
     for p in it {
         let p = p.trim();
         if let Some((k, v)) = p.split_once('=') {
             if k.trim().eq_ignore_ascii_case("boundary") {
                 let v = v.trim();
-                let v = v.strip_prefix('"').and_then(|x| x.strip_suffix('"')).unwrap_or(v);
+                let v = v
+                    .strip_prefix('"')
+                    .and_then(|x| x.strip_suffix('"'))
+                    .unwrap_or(v);
                 if v.is_empty() || v.len() > 70 {
                     return Err("bad boundary".into());
                 }
@@ -129,7 +135,8 @@ pub fn parse(body: &[u8], boundary: &str) -> Result<Vec<Part>, String> {
         let (head, data_start) = if body[pos..].starts_with(b"\r\n") {
             (&body[pos..pos], pos + 2)
         } else {
-            let e = find(body, b"\r\n\r\n", pos).ok_or("part headers not terminated by an empty line")?;
+            let e = find(body, b"\r\n\r\n", pos)
+                .ok_or("part headers not terminated by an empty line")?;
             (&body[pos..e], e + 4)
         };
         let head = std::str::from_utf8(head).map_err(|_| "part headers are not UTF-8")?;
@@ -161,7 +168,8 @@ pub fn parse(body: &[u8], boundary: &str) -> Result<Vec<Part>, String> {
             }
         }
         let name = name.ok_or("part without Content-Disposition name")?;
-        let data_end = find(body, &delim, data_start).ok_or("part not closed by a boundary delimiter")?;
+        let data_end =
+            find(body, &delim, data_start).ok_or("part not closed by a boundary delimiter")?;
         parts.push(Part {
             name,
             filename: filename_star.or(filename),
@@ -189,12 +197,23 @@ mod tests {
         assert_eq!(p[1].filename.as_deref(), Some("a \"q\".png"));
         assert_eq!(p[1].content_type.as_deref(), Some("image/png"));
         assert_eq!(p[1].data, b"\x89PNG");
-        assert_eq!(boundary("multipart/form-data; boundary=\"XyZ\"").unwrap(), "XyZ");
+        assert_eq!(
+            boundary("multipart/form-data; boundary=\"XyZ\"").unwrap(),
+            "XyZ"
+        );
         assert!(boundary("application/json").is_err());
         // LF-only line ends are rejected.
-        assert!(parse(b"--XyZ\nContent-Disposition: form-data; name=\"a\"\n\nx\n--XyZ--\n", "XyZ").is_err());
+        assert!(parse(
+            b"--XyZ\nContent-Disposition: form-data; name=\"a\"\n\nx\n--XyZ--\n",
+            "XyZ"
+        )
+        .is_err());
         // Missing closing delimiter.
-        assert!(parse(b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx", "XyZ").is_err());
+        assert!(parse(
+            b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx",
+            "XyZ"
+        )
+        .is_err());
         let p = parse(
             b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename*=UTF-8''%E4%BD%A0.txt\r\n\r\n\r\n--b--",
             "b",

@@ -2,14 +2,16 @@
 //! a small S3-compatible object endpoint under `/__s3/` that checks them. See UPLOADS.md
 //! for the FastGPT sources these shapes follow, and README.md for the behaviour.
 
+use crate::app::{ApiError, App, Ctx};
+use crate::conn::Conn;
 use crate::faults::Disposition;
 use crate::http::{self, Request, Response};
 use crate::multipart;
-use crate::routes::App;
+use crate::release::{beta, v};
 use crate::sha256::{hex, hmac_sha256, sha256};
+use crate::state::{ProxyToken, Upload};
 use crate::util::{self, obj};
 use serde_json::{json, Map, Value};
-use std::net::TcpStream;
 
 /// FastGPT's private bucket name (`S3Buckets.private`).
 pub const BUCKET: &str = "fastgpt-private";
@@ -24,18 +26,6 @@ pub const PRESIGN_SECS: u64 = 60;
 pub const PREVIEW_SECS: u64 = 3600;
 pub const DEFAULT_MAX: u64 = 10 * 1024 * 1024;
 
-/// One stored object.
-#[derive(Debug, Clone)]
-pub struct Upload {
-    pub key: String,
-    pub content_type: String,
-    /// Content-Type the client sent: the `file` part's header (POST) or the request header (PUT).
-    pub sent_content_type: Option<String>,
-    pub filename: String,
-    pub method: &'static str,
-    pub bytes: Vec<u8>,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
     /// `{url, fields, maxSize}`
@@ -46,11 +36,17 @@ pub enum Shape {
     Put,
     /// `{url, key, headers (x-amz-meta-* only)}` (no Content-Type, previewUrl, maxSize)
     PutBare,
+    /// `{url, key, headers (x-amz-meta-* + Content-Type), maxSize}` (4.14.5–4.14.10)
+    PutS3,
+    /// `{url: <FastGPT upload proxy>, key, headers: {content-type}, maxSize, previewUrl?,
+    /// uploadMode?}` (4.14.11+; the fields per release)
+    Proxy,
 }
 
 #[derive(Debug, Clone)]
 pub struct PresignOpts {
-    pub shape: Shape,
+    /// `X-Dev-Presign`; `None` = the shape of the emulated release.
+    pub shape: Option<Shape>,
     pub max: u64,
     pub expired: bool,
     pub storage_error: bool,
@@ -58,11 +54,18 @@ pub struct PresignOpts {
 
 /// Parse the per-request knobs of the presign routes.
 pub fn presign_opts(req: &Request) -> Result<PresignOpts, String> {
-    let shape = match req.header("x-dev-presign").map(|s| s.trim().to_ascii_lowercase()).as_deref() {
-        None | Some("") | Some("post") => Shape::Post,
-        Some("post-bare") => Shape::PostBare,
-        Some("put") => Shape::Put,
-        Some("put-bare") => Shape::PutBare,
+    let shape = match req
+        .header("x-dev-presign")
+        .map(|s| s.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("") => None,
+        Some("post") => Some(Shape::Post),
+        Some("post-bare") => Some(Shape::PostBare),
+        Some("put") => Some(Shape::Put),
+        Some("put-bare") => Some(Shape::PutBare),
+        Some("put-s3") => Some(Shape::PutS3),
+        Some("proxy") => Some(Shape::Proxy),
         Some(other) => return Err(format!("X-Dev-Presign: unknown value '{}'", other)),
     };
     let max = match req.header("x-dev-upload-max") {
@@ -72,8 +75,16 @@ pub fn presign_opts(req: &Request) -> Result<PresignOpts, String> {
             _ => return Err("X-Dev-Upload-Max: expected a positive integer".into()),
         },
     };
-    let expired = req.header("x-dev-upload-expired").map(|v| v.trim() == "1").unwrap_or(false);
-    Ok(PresignOpts { shape, max, expired, storage_error: false })
+    let expired = req
+        .header("x-dev-upload-expired")
+        .map(|v| v.trim() == "1")
+        .unwrap_or(false);
+    Ok(PresignOpts {
+        shape,
+        max,
+        expired,
+        storage_error: false,
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -84,7 +95,9 @@ const B64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
 pub fn base64_encode(data: &[u8]) -> String {
     let mut out = String::new();
     for c in data.chunks(3) {
-        let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+        let n = (c[0] as u32) << 16
+            | (*c.get(1).unwrap_or(&0) as u32) << 8
+            | *c.get(2).unwrap_or(&0) as u32;
         for i in 0..4 {
             if i <= c.len() {
                 out.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
@@ -142,7 +155,10 @@ pub fn encode_uri_component(s: &str) -> String {
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -161,7 +177,15 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 /// `20250101T000000Z` from Unix seconds.
 pub fn amz_date(secs: u64) -> String {
     let iso = util::iso_ms(secs * 1000);
-    format!("{}{}{}T{}{}{}Z", &iso[0..4], &iso[5..7], &iso[8..10], &iso[11..13], &iso[14..16], &iso[17..19])
+    format!(
+        "{}{}{}T{}{}{}Z",
+        &iso[0..4],
+        &iso[5..7],
+        &iso[8..10],
+        &iso[11..13],
+        &iso[14..16],
+        &iso[17..19]
+    )
 }
 
 fn num(s: &str) -> Option<i64> {
@@ -221,7 +245,9 @@ pub fn parse_iso(s: &str) -> Option<u64> {
 
 /// FastGPT's `Mimes` table (by lower-cased extension), else application/octet-stream.
 pub fn mime_for(filename: &str) -> &'static str {
-    let ext = extension(filename).map(|e| e.to_ascii_lowercase()).unwrap_or_default();
+    let ext = extension(filename)
+        .map(|e| e.to_ascii_lowercase())
+        .unwrap_or_default();
     match ext.as_str() {
         "jpg" | "jpeg" => "image/jpeg",
         "png" => "image/png",
@@ -265,7 +291,13 @@ fn extension(name: &str) -> Option<&str> {
 fn sanitize(s: &str, n: usize) -> String {
     let t: String = s
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(n)
         .collect();
     if t.is_empty() {
@@ -273,6 +305,11 @@ fn sanitize(s: &str, n: usize) -> String {
     } else {
         t
     }
+}
+
+/// The chat id as it appears in an object key.
+pub fn sanitize_chat_id(chat_id: &str) -> String {
+    sanitize(chat_id, 64)
 }
 
 /// `chat/<appId>/<uId>/<chatId>/<name>_<nanoid6>[.<ext>]` (FastGPT's pre-source-type layout).
@@ -287,19 +324,42 @@ pub fn make_key(app_id: &str, chat_id: &str, filename: &str) -> String {
         name.push('.');
         name.push_str(&sanitize(e, 16));
     }
-    format!("chat/{}/{}/{}/{}", app_id, DEV_UID, sanitize(chat_id, 64), name)
+    format!(
+        "chat/{}/{}/{}/{}",
+        app_id,
+        DEV_UID,
+        sanitize(chat_id, 64),
+        name
+    )
 }
 
 fn credential(secs: u64) -> String {
-    format!("{}/{}/{}/s3/aws4_request", ACCESS_KEY, &amz_date(secs)[..8], REGION)
+    format!(
+        "{}/{}/{}/s3/aws4_request",
+        ACCESS_KEY,
+        &amz_date(secs)[..8],
+        REGION
+    )
 }
 
 /// Signature of a query-signed request: HMAC over method, decoded path, sorted decoded
 /// query pairs (without X-Amz-Signature) and the signed headers' values (`host` excluded).
-fn query_signature(secret: &[u8], method: &str, path: &str, query: &[(String, String)], header: &dyn Fn(&str) -> Option<String>) -> String {
-    let mut pairs: Vec<&(String, String)> = query.iter().filter(|(k, _)| k != "X-Amz-Signature").collect();
+fn query_signature(
+    secret: &[u8],
+    method: &str,
+    path: &str,
+    query: &[(String, String)],
+    header: &dyn Fn(&str) -> Option<String>,
+) -> String {
+    let mut pairs: Vec<&(String, String)> = query
+        .iter()
+        .filter(|(k, _)| k != "X-Amz-Signature")
+        .collect();
     pairs.sort();
-    let q: Vec<String> = pairs.iter().map(|(k, v)| format!("{}={}", pct(k), pct(v))).collect();
+    let q: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", pct(k), pct(v)))
+        .collect();
     let mut canon = format!("{}\n{}\n{}\n", method, path, q.join("&"));
     let signed = query
         .iter()
@@ -333,7 +393,10 @@ fn signed_url(
     headers: &[(String, String)],
     extra: &[(String, String)],
 ) -> String {
-    let mut names: Vec<String> = headers.iter().map(|(k, _)| k.to_ascii_lowercase()).collect();
+    let mut names: Vec<String> = headers
+        .iter()
+        .map(|(k, _)| k.to_ascii_lowercase())
+        .collect();
     names.push("host".into());
     names.sort();
     let mut q: Vec<(String, String)> = vec![
@@ -354,23 +417,44 @@ fn signed_url(
     let sig = query_signature(secret, method, &path, &q, &lookup);
     q.push(("X-Amz-Signature".into(), sig));
     let enc_key: Vec<String> = key.split('/').map(pct).collect();
-    format!("{}/__s3/{}/{}?{}", base, BUCKET, enc_key.join("/"), query_string(&q))
+    format!(
+        "{}/__s3/{}/{}?{}",
+        base,
+        BUCKET,
+        enc_key.join("/"),
+        query_string(&q)
+    )
 }
 
 /// Build the presign answer's `data`. `base` is `http://127.0.0.1:PORT`.
-pub fn presign(secret: &[u8], base: &str, app_id: &str, chat_id: &str, filename: &str, o: &PresignOpts) -> Value {
+pub fn presign(
+    secret: &[u8],
+    base: &str,
+    app_id: &str,
+    chat_id: &str,
+    filename: &str,
+    o: &PresignOpts,
+    shape: Shape,
+) -> Value {
     let now = util::now_ms() / 1000;
     // An "expired" presign was issued long enough ago that its lifetime has passed.
-    let issued = if o.expired { now - 2 * PRESIGN_SECS } else { now };
+    let issued = if o.expired {
+        now - 2 * PRESIGN_SECS
+    } else {
+        now
+    };
     let key = make_key(app_id, chat_id, filename);
     let content_type = mime_for(filename);
     let enc_name = encode_uri_component(filename);
     let meta: Vec<(String, String)> = vec![
-        ("x-amz-meta-content-disposition".into(), format!("attachment; filename=\"{}\"", enc_name)),
+        (
+            "x-amz-meta-content-disposition".into(),
+            format!("attachment; filename=\"{}\"", enc_name),
+        ),
         ("x-amz-meta-origin-filename".into(), enc_name.clone()),
         ("x-amz-meta-upload-time".into(), util::iso_ms(issued * 1000)),
     ];
-    match o.shape {
+    match shape {
         Shape::Post | Shape::PostBare => {
             let date = amz_date(issued);
             let cred = credential(issued);
@@ -387,7 +471,10 @@ pub fn presign(secret: &[u8], base: &str, app_id: &str, chat_id: &str, filename:
             conditions.push(json!(["eq", "$x-amz-algorithm", ALGORITHM]));
             conditions.push(json!(["eq", "$x-amz-credential", cred]));
             let mut policy = obj(vec![
-                ("expiration", json!(util::iso_ms((issued + PRESIGN_SECS) * 1000))),
+                (
+                    "expiration",
+                    json!(util::iso_ms((issued + PRESIGN_SECS) * 1000)),
+                ),
                 ("conditions", Value::Array(conditions)),
             ]);
             if o.storage_error {
@@ -411,31 +498,210 @@ pub fn presign(secret: &[u8], base: &str, app_id: &str, chat_id: &str, filename:
                 ("url", json!(format!("{}/__s3/{}", base, BUCKET))),
                 ("fields", Value::Object(fields)),
             ]);
-            if o.shape == Shape::Post {
+            if shape == Shape::Post {
                 d["maxSize"] = json!(o.max);
             }
             d
         }
-        Shape::Put | Shape::PutBare => {
+        Shape::Proxy => unreachable!("proxy presigns are made by proxy_presign"),
+        Shape::Put | Shape::PutBare | Shape::PutS3 => {
             let mut headers = meta.clone();
-            if o.shape == Shape::Put {
+            if shape != Shape::PutBare {
                 headers.push(("Content-Type".into(), content_type.into()));
             }
             let mut extra = vec![("X-Dev-Max-Size".to_string(), o.max.to_string())];
             if o.storage_error {
                 extra.push(("X-Dev-Fault".into(), "storage-error".into()));
             }
-            let url = signed_url(secret, base, "PUT", &key, issued, PRESIGN_SECS, &headers, &extra);
+            let url = signed_url(
+                secret,
+                base,
+                "PUT",
+                &key,
+                issued,
+                PRESIGN_SECS,
+                &headers,
+                &extra,
+            );
             let mut hmap = Map::new();
             for (k, v) in &headers {
                 hmap.insert(k.clone(), json!(v));
             }
-            let mut d = obj(vec![("url", json!(url)), ("key", json!(key)), ("headers", Value::Object(hmap))]);
-            if o.shape == Shape::Put {
-                d["previewUrl"] = json!(signed_url(secret, base, "GET", &key, now, PREVIEW_SECS, &[], &[]));
+            let mut d = obj(vec![
+                ("url", json!(url)),
+                ("key", json!(key)),
+                ("headers", Value::Object(hmap)),
+            ]);
+            if shape == Shape::PutS3 {
+                d["maxSize"] = json!(o.max);
+            }
+            if shape == Shape::Put {
+                d["previewUrl"] = json!(signed_url(
+                    secret,
+                    base,
+                    "GET",
+                    &key,
+                    now,
+                    PREVIEW_SECS,
+                    &[],
+                    &[]
+                ));
                 d["maxSize"] = json!(o.max);
             }
             d
+        }
+    }
+}
+
+/// A GET URL for `key` on the object endpoint, signed for an hour (FastGPT 4.14.x
+/// `presignChatFileGetUrl`, and `previewUrl` of 4.15.0-beta1 – 4.15.1).
+pub fn signed_get_url(secret: &[u8], base: &str, key: &str) -> String {
+    let now = util::now_ms() / 1000;
+    signed_url(secret, base, "GET", key, now, PREVIEW_SECS, &[], &[])
+}
+
+/// A short download link `…/api/system/file/d/<alias>` (4.15.2+).
+pub fn short_link(app: &App, base: &str, key: &str) -> String {
+    let alias = util::nanoid(16);
+    app.lock()
+        .short_links
+        .insert(alias.clone(), key.to_string());
+    format!("{}/api/system/file/d/{}", base, alias)
+}
+
+fn b64url(data: &[u8]) -> String {
+    base64_encode(data)
+        .trim_end_matches('=')
+        .replace('+', "-")
+        .replace('/', "_")
+}
+
+/// A 4.14.11+ presign: the upload goes through FastGPT's own proxy route, which checks the
+/// token, the size and the type. `release` decides the URL form and the extra fields.
+pub fn proxy_presign(
+    ctx: &Ctx,
+    app_id: &str,
+    chat_id: &str,
+    filename: &str,
+    o: &PresignOpts,
+) -> Value {
+    let now = util::now_ms();
+    let key = make_key(app_id, chat_id, filename);
+    let content_type = mime_for(filename);
+    let short_tokens = ctx.since(v(4, 15, 2), true);
+    let token = if short_tokens {
+        util::nanoid(40)
+    } else {
+        let head = b64url(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let body = b64url(
+            json!({"key": key, "exp": now / 1000 + PRESIGN_SECS})
+                .to_string()
+                .as_bytes(),
+        );
+        let sig = b64url(&hmac_sha256(
+            &ctx.app.s3_secret,
+            format!("{}.{}", head, body).as_bytes(),
+        ));
+        format!("{}.{}.{}", head, body, sig)
+    };
+    let expires_ms = if o.expired {
+        now - 1000
+    } else {
+        now + PRESIGN_SECS * 1000
+    };
+    ctx.app.lock().proxy_tokens.insert(
+        token.clone(),
+        ProxyToken {
+            key: key.clone(),
+            max: o.max,
+            expires_ms,
+            content_type: content_type.to_string(),
+            filename: filename.to_string(),
+            storage_error: o.storage_error,
+        },
+    );
+    let route = if short_tokens { "u" } else { "upload" };
+    let mut d = obj(vec![
+        (
+            "url",
+            json!(format!("{}/api/system/file/{}/{}", ctx.base, route, token)),
+        ),
+        ("key", json!(key)),
+        ("headers", json!({"content-type": content_type})),
+        ("maxSize", json!(o.max)),
+    ]);
+    if ctx.since(beta(4, 15, 0, 1), true) {
+        d["previewUrl"] = json!(if short_tokens {
+            short_link(ctx.app, &ctx.base, &key)
+        } else {
+            signed_get_url(&ctx.app.s3_secret, &ctx.base, &key)
+        });
+    }
+    if ctx.since(v(4, 16, 0), true) {
+        d["uploadMode"] = json!("single");
+    }
+    d
+}
+
+/// `PUT /api/system/file/upload/<jwt>` (4.14.11–4.15.1), `PUT /api/system/file/u/<token>`
+/// (4.15.2+): store the raw body under the token's key; answers are envelopes.
+pub fn proxy_upload(ctx: &Ctx) -> Result<Value, ApiError> {
+    let req = ctx.req;
+    if req.method != "PUT" {
+        return Err(ApiError::plain(405, "Method not allowed"));
+    }
+    let token = req.path.rsplit('/').next().unwrap_or("");
+    let t = ctx.app.lock().proxy_tokens.get(token).cloned();
+    let t = match t {
+        Some(t) if t.expires_ms >= util::now_ms() => t,
+        _ => {
+            return Err(ApiError::known(
+                507003,
+                "unAuthFile",
+                "common:error.unAuthFile",
+            ))
+        }
+    };
+    if t.storage_error {
+        return Err(ApiError::plain(500, "Upload to object storage failed"));
+    }
+    let size = req.body.len() as u64;
+    if size > t.max {
+        return Err(
+            ApiError::known(413, "EntityTooLarge", "common:error.file_too_large").with_http(413),
+        );
+    }
+    if size == 0 {
+        return Err(ApiError::known(
+            510000,
+            "InvalidUploadFileType",
+            "common:error.s3_upload_invalid_file_type",
+        ));
+    }
+    let sent = req.header("content-type").map(str::to_string);
+    store(
+        ctx.app,
+        Upload {
+            key: t.key.clone(),
+            content_type: t.content_type.clone(),
+            sent_content_type: sent,
+            filename: t.filename.clone(),
+            method: "PUT",
+            bytes: req.body.clone(),
+        },
+    );
+    Ok(json!({"success": true}))
+}
+
+/// `GET /api/system/file/d/<alias>` (4.15.2+ short links): the stored bytes.
+pub fn proxy_download(ctx: &Ctx) -> Result<Response, ApiError> {
+    let alias = ctx.req.path.rsplit('/').next().unwrap_or("");
+    let s = ctx.app.lock();
+    let key = s.short_links.get(alias).cloned();
+    match key.and_then(|k| s.uploads.iter().find(|u| u.key == k)) {
+        Some(u) => Ok(Response::new(200, &u.content_type, u.bytes.clone())),
+        None => {
+            Err(ApiError::known(507002, "fileNotFound", "common:error.fileNotFound").with_http(404))
         }
     }
 }
@@ -448,10 +714,20 @@ fn request_id() -> String {
 }
 
 /// An S3 XML error answer.
-fn s3_error(status: u16, code: &str, message: &str, extra: &[(&str, String)], resource: &str) -> Response {
+fn s3_error(
+    status: u16,
+    code: &str,
+    message: &str,
+    extra: &[(&str, String)],
+    resource: &str,
+) -> Response {
     let id = request_id();
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error>");
-    x.push_str(&format!("<Code>{}</Code><Message>{}</Message>", code, xml_escape(message)));
+    x.push_str(&format!(
+        "<Code>{}</Code><Message>{}</Message>",
+        code,
+        xml_escape(message)
+    ));
     for (k, v) in extra {
         x.push_str(&format!("<{}>{}</{}>", k, xml_escape(v), k));
     }
@@ -467,7 +743,13 @@ fn s3_error(status: u16, code: &str, message: &str, extra: &[(&str, String)], re
 }
 
 fn internal_error(resource: &str) -> Response {
-    s3_error(500, "InternalError", "We encountered an internal error. Please try again.", &[], resource)
+    s3_error(
+        500,
+        "InternalError",
+        "We encountered an internal error. Please try again.",
+        &[],
+        resource,
+    )
 }
 
 fn expired(resource: &str, expires_ms: u64) -> Response {
@@ -488,7 +770,10 @@ fn too_large(resource: &str, size: u64, max: u64) -> Response {
         400,
         "EntityTooLarge",
         "Your proposed upload exceeds the maximum allowed size",
-        &[("ProposedSize", size.to_string()), ("MaxSizeAllowed", max.to_string())],
+        &[
+            ("ProposedSize", size.to_string()),
+            ("MaxSizeAllowed", max.to_string()),
+        ],
         resource,
     )
 }
@@ -520,7 +805,7 @@ pub fn list(app: &App) -> Value {
 }
 
 /// Handle any request under `/__s3/`.
-pub fn handle(app: &App, req: &Request, w: &mut TcpStream) -> Disposition {
+pub fn handle(app: &App, req: &Request, w: &mut Conn) -> Disposition {
     let resp = answer(app, req, w);
     let written = if resp.status == 204 {
         write_no_content(w, &resp, req.keep_alive())
@@ -534,24 +819,32 @@ pub fn handle(app: &App, req: &Request, w: &mut TcpStream) -> Disposition {
 }
 
 /// 204 carries neither a body nor Content-Length (RFC 9110 §8.6).
-fn write_no_content(w: &mut TcpStream, resp: &Response, keep_alive: bool) -> std::io::Result<()> {
+fn write_no_content(w: &mut Conn, resp: &Response, keep_alive: bool) -> std::io::Result<()> {
     use std::io::Write;
     let mut head = String::from("HTTP/1.1 204 No Content\r\n");
     for (k, v) in &resp.headers {
         head.push_str(&format!("{}: {}\r\n", k, v));
     }
     head.push_str(&format!("Date: {}\r\n", util::http_date(util::now_ms())));
-    head.push_str(if keep_alive { "Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n" } else { "Connection: close\r\n\r\n" });
+    head.push_str(if keep_alive {
+        "Connection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n"
+    } else {
+        "Connection: close\r\n\r\n"
+    });
     w.write_all(head.as_bytes())?;
     w.flush()
 }
 
 /// A response without Content-Type (empty-bodied S3 successes).
 fn bare(status: u16) -> Response {
-    Response { status, headers: Vec::new(), body: Vec::new() }
+    Response {
+        status,
+        headers: Vec::new(),
+        body: Vec::new(),
+    }
 }
 
-fn answer(app: &App, req: &Request, w: &TcpStream) -> Response {
+fn answer(app: &App, req: &Request, w: &Conn) -> Response {
     let rest = req.path.strip_prefix("/__s3/").unwrap_or("");
     let (bucket, raw_key) = match rest.split_once('/') {
         Some((b, k)) => (b, k),
@@ -559,22 +852,32 @@ fn answer(app: &App, req: &Request, w: &TcpStream) -> Response {
     };
     let key = util::percent_decode(raw_key, false);
     let resource = format!("/{}/{}", bucket, key);
-    let has_query_auth = req.query_get("X-Amz-Algorithm").is_some() || req.query_get("X-Amz-Signature").is_some();
+    let has_query_auth =
+        req.query_get("X-Amz-Algorithm").is_some() || req.query_get("X-Amz-Signature").is_some();
     if req.header("authorization").is_some() {
         let msg = if has_query_auth {
             "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified"
         } else {
             "Unsupported Authorization Type"
         };
-        return s3_error(400, "InvalidArgument", msg, &[("ArgumentName", "Authorization".into())], &resource);
+        return s3_error(
+            400,
+            "InvalidArgument",
+            msg,
+            &[("ArgumentName", "Authorization".into())],
+            &resource,
+        );
     }
     if bucket != BUCKET {
-        return s3_error(404, "NoSuchBucket", "The specified bucket does not exist", &[("BucketName", bucket.into())], &resource);
+        return s3_error(
+            404,
+            "NoSuchBucket",
+            "The specified bucket does not exist",
+            &[("BucketName", bucket.into())],
+            &resource,
+        );
     }
-    let base = w
-        .local_addr()
-        .map(|a| format!("http://{}", a))
-        .unwrap_or_default();
+    let base = w.base_url();
     match (req.method.as_str(), key.is_empty()) {
         ("POST", true) => post_object(app, req, &resource, &base),
         ("PUT", false) => put_object(app, req, &key, &resource),
@@ -583,7 +886,13 @@ fn answer(app: &App, req: &Request, w: &TcpStream) -> Response {
             405,
             "MethodNotAllowed",
             "The specified method is not allowed against this resource.",
-            &[("Method", req.method.clone()), ("ResourceType", if key.is_empty() { "BUCKET" } else { "OBJECT" }.into())],
+            &[
+                ("Method", req.method.clone()),
+                (
+                    "ResourceType",
+                    if key.is_empty() { "BUCKET" } else { "OBJECT" }.into(),
+                ),
+            ],
             &resource,
         ),
     }
@@ -600,7 +909,13 @@ fn missing_field(name: &str, resource: &str) -> Response {
 }
 
 fn policy_failed(detail: &str, resource: &str) -> Response {
-    s3_error(403, "AccessDenied", &format!("Invalid according to Policy: {}", detail), &[], resource)
+    s3_error(
+        403,
+        "AccessDenied",
+        &format!("Invalid according to Policy: {}", detail),
+        &[],
+        resource,
+    )
 }
 
 fn post_object(app: &App, req: &Request, resource: &str, base: &str) -> Response {
@@ -644,7 +959,12 @@ fn post_object(app: &App, req: &Request, resource: &str, base: &str) -> Response
         };
         fields.push((p.name, v));
     }
-    let field = |n: &str| fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.as_str());
+    let field = |n: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(n))
+            .map(|(_, v)| v.as_str())
+    };
     let file = match file {
         Some(f) => f,
         None => {
@@ -652,7 +972,10 @@ fn post_object(app: &App, req: &Request, resource: &str, base: &str) -> Response
                 400,
                 "InvalidArgument",
                 "POST requires exactly one file upload per request.",
-                &[("ArgumentName", "file".into()), ("ArgumentValue", "0".into())],
+                &[
+                    ("ArgumentName", "file".into()),
+                    ("ArgumentValue", "0".into()),
+                ],
                 resource,
             )
         }
@@ -666,7 +989,12 @@ fn post_object(app: &App, req: &Request, resource: &str, base: &str) -> Response
         Some(p) => p.to_string(),
         None => return s3_error(403, "AccessDenied", "Access Denied", &[], resource),
     };
-    for required in ["x-amz-signature", "x-amz-algorithm", "x-amz-credential", "x-amz-date"] {
+    for required in [
+        "x-amz-signature",
+        "x-amz-algorithm",
+        "x-amz-credential",
+        "x-amz-date",
+    ] {
         if field(required).is_none() {
             return missing_field(required, resource);
         }
@@ -681,18 +1009,35 @@ fn post_object(app: &App, req: &Request, resource: &str, base: &str) -> Response
             resource,
         );
     }
-    let policy: Value = match base64_decode(&policy_b64).and_then(|b| serde_json::from_slice(&b).ok()) {
-        Some(v) => v,
-        None => return s3_error(400, "InvalidPolicyDocument", "Invalid Policy: Invalid JSON.", &[], resource),
-    };
-    let expires = policy.get("expiration").and_then(|e| e.as_str()).and_then(parse_iso).unwrap_or(0);
+    let policy: Value =
+        match base64_decode(&policy_b64).and_then(|b| serde_json::from_slice(&b).ok()) {
+            Some(v) => v,
+            None => {
+                return s3_error(
+                    400,
+                    "InvalidPolicyDocument",
+                    "Invalid Policy: Invalid JSON.",
+                    &[],
+                    resource,
+                )
+            }
+        };
+    let expires = policy
+        .get("expiration")
+        .and_then(|e| e.as_str())
+        .and_then(parse_iso)
+        .unwrap_or(0);
     if expires < util::now_ms() {
         return expired(resource, expires);
     }
     if policy.get("devFault").and_then(|f| f.as_str()) == Some("storage-error") {
         return internal_error(resource);
     }
-    let conditions = policy.get("conditions").and_then(|c| c.as_array()).cloned().unwrap_or_default();
+    let conditions = policy
+        .get("conditions")
+        .and_then(|c| c.as_array())
+        .cloned()
+        .unwrap_or_default();
     let mut range = (0u64, u64::MAX);
     let mut covered: Vec<String> = Vec::new();
     for c in &conditions {
@@ -705,13 +1050,21 @@ fn post_object(app: &App, req: &Request, resource: &str, base: &str) -> Response
             );
             continue;
         }
-        let name = a.get(1).and_then(|v| v.as_str()).unwrap_or("").trim_start_matches('$').to_string();
+        let name = a
+            .get(1)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .trim_start_matches('$')
+            .to_string();
         let want = a.get(2).and_then(|v| v.as_str()).unwrap_or("");
         covered.push(name.to_ascii_lowercase());
         let got = field(&name).or(if name == "bucket" { Some(BUCKET) } else { None });
         if got != Some(want) {
             return policy_failed(
-                &format!("Policy Condition failed: [\"eq\", \"${}\", \"{}\"]", name, want),
+                &format!(
+                    "Policy Condition failed: [\"eq\", \"${}\", \"{}\"]",
+                    name, want
+                ),
                 resource,
             );
         }
@@ -721,11 +1074,17 @@ fn post_object(app: &App, req: &Request, resource: &str, base: &str) -> Response
         .map(|(k, _)| k.as_str())
         .filter(|k| {
             let l = k.to_ascii_lowercase();
-            !(l == "policy" || l == "x-amz-signature" || l.starts_with("x-ignore-") || covered.contains(&l))
+            !(l == "policy"
+                || l == "x-amz-signature"
+                || l.starts_with("x-ignore-")
+                || covered.contains(&l))
         })
         .collect();
     if !extra.is_empty() {
-        return policy_failed(&format!("Extra input fields: {}", extra.join(", ")), resource);
+        return policy_failed(
+            &format!("Extra input fields: {}", extra.join(", ")),
+            resource,
+        );
     }
     let size = file.data.len() as u64;
     if size < range.0 {
@@ -733,7 +1092,10 @@ fn post_object(app: &App, req: &Request, resource: &str, base: &str) -> Response
             400,
             "EntityTooSmall",
             "Your proposed upload is smaller than the minimum allowed size",
-            &[("ProposedSize", size.to_string()), ("MinSizeAllowed", range.0.to_string())],
+            &[
+                ("ProposedSize", size.to_string()),
+                ("MinSizeAllowed", range.0.to_string()),
+            ],
             resource,
         );
     }
@@ -759,17 +1121,39 @@ fn post_object(app: &App, req: &Request, resource: &str, base: &str) -> Response
     let enc_key: Vec<String> = key.split('/').map(pct).collect();
     bare(204)
         .header("ETag", &tag)
-        .header("Location", &format!("{}/__s3/{}/{}", base, BUCKET, enc_key.join("/")))
+        .header(
+            "Location",
+            &format!("{}/__s3/{}/{}", base, BUCKET, enc_key.join("/")),
+        )
         .header("x-amz-request-id", &request_id())
 }
 
 /// Check query-string auth; `Ok(max size)` or the error answer.
-fn check_query_auth(app: &App, req: &Request, method: &str, key: &str, resource: &str) -> Result<Option<u64>, Response> {
+fn check_query_auth(
+    app: &App,
+    req: &Request,
+    method: &str,
+    key: &str,
+    resource: &str,
+) -> Result<Option<u64>, Response> {
     let q = |k: &str| req.query_get(k);
     if q("X-Amz-Algorithm").is_none() && q("X-Amz-Signature").is_none() {
-        return Err(s3_error(403, "AccessDenied", "Access Denied", &[], resource));
+        return Err(s3_error(
+            403,
+            "AccessDenied",
+            "Access Denied",
+            &[],
+            resource,
+        ));
     }
-    let needed = ["X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Expires"];
+    let needed = [
+        "X-Amz-Algorithm",
+        "X-Amz-Credential",
+        "X-Amz-Signature",
+        "X-Amz-Date",
+        "X-Amz-SignedHeaders",
+        "X-Amz-Expires",
+    ];
     if needed.iter().any(|k| q(k).is_none()) {
         return Err(s3_error(
             400,
@@ -789,7 +1173,12 @@ fn check_query_auth(app: &App, req: &Request, method: &str, key: &str, resource:
         ));
     }
     let header = |h: &str| {
-        let vals: Vec<&str> = req.headers.iter().filter(|(k, _)| k == h).map(|(_, v)| v.as_str()).collect();
+        let vals: Vec<&str> = req
+            .headers
+            .iter()
+            .filter(|(k, _)| k == h)
+            .map(|(_, v)| v.as_str())
+            .collect();
         if vals.is_empty() {
             None
         } else {
@@ -839,7 +1228,9 @@ fn put_object(app: &App, req: &Request, key: &str, resource: &str) -> Response {
         app,
         Upload {
             key: key.to_string(),
-            content_type: sent.clone().unwrap_or_else(|| "application/octet-stream".into()),
+            content_type: sent
+                .clone()
+                .unwrap_or_else(|| "application/octet-stream".into()),
             sent_content_type: sent,
             filename,
             method: "PUT",
@@ -862,7 +1253,13 @@ fn get_object(app: &App, req: &Request, key: &str, resource: &str) -> Response {
         Some(u) => Response::new(200, &u.content_type, u.bytes.clone())
             .header("ETag", &etag(&u.bytes))
             .header("x-amz-request-id", &request_id()),
-        None => s3_error(404, "NoSuchKey", "The specified key does not exist.", &[("Key", key.into())], resource),
+        None => s3_error(
+            404,
+            "NoSuchKey",
+            "The specified key does not exist.",
+            &[("Key", key.into())],
+            resource,
+        ),
     }
 }
 
@@ -873,13 +1270,19 @@ mod tests {
     #[test]
     fn encodings_and_dates() {
         for s in ["", "f", "fo", "foo", "foob", "fooba", "foobar"] {
-            assert_eq!(base64_decode(&base64_encode(s.as_bytes())).unwrap(), s.as_bytes());
+            assert_eq!(
+                base64_decode(&base64_encode(s.as_bytes())).unwrap(),
+                s.as_bytes()
+            );
         }
         assert_eq!(base64_encode(b"foobar"), "Zm9vYmFy");
         assert_eq!(base64_encode(b"fo"), "Zm8=");
         assert_eq!(amz_date(1_728_790_145), "20241013T032905Z");
         assert_eq!(parse_amz_date("20241013T032905Z"), Some(1_728_790_145));
-        assert_eq!(parse_iso("2024-10-13T03:29:05.779Z"), Some(1_728_790_145_779));
+        assert_eq!(
+            parse_iso("2024-10-13T03:29:05.779Z"),
+            Some(1_728_790_145_779)
+        );
         assert_eq!(parse_iso("2024-10-13T03:29:05Z"), Some(1_728_790_145_000));
         assert_eq!(encode_uri_component("a b/é.png"), "a%20b%2F%C3%A9.png");
     }
@@ -887,9 +1290,18 @@ mod tests {
     #[test]
     fn keys_and_mimes() {
         let k = make_key("0123456789abcdef01234567", "chat 1", "我的 photo.PNG");
-        assert!(k.starts_with("chat/0123456789abcdef01234567/65f0000000000000000000ee/chat_1/"), "{}", k);
+        assert!(
+            k.starts_with("chat/0123456789abcdef01234567/65f0000000000000000000ee/chat_1/"),
+            "{}",
+            k
+        );
         assert!(k.ends_with(".PNG"), "{}", k);
-        assert!(k.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b)), "{}", k);
+        assert!(
+            k.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b)),
+            "{}",
+            k
+        );
         assert_eq!(mime_for("a.PNG"), "image/png");
         assert_eq!(mime_for(".bashrc"), "application/octet-stream");
         assert_eq!(mime_for("noext"), "application/octet-stream");

@@ -159,7 +159,10 @@ pub fn parse_query(raw: &str) -> Vec<(String, String)> {
     raw.split('&')
         .filter(|p| !p.is_empty())
         .map(|p| match p.find('=') {
-            Some(i) => (percent_decode(&p[..i], true), percent_decode(&p[i + 1..], true)),
+            Some(i) => (
+                percent_decode(&p[..i], true),
+                percent_decode(&p[i + 1..], true),
+            ),
             None => (percent_decode(p, true), String::new()),
         })
         .collect()
@@ -210,10 +213,13 @@ mod tests {
     fn decode() {
         assert_eq!(percent_decode("a%20b+c%zz%", true), "a b c%zz%");
         assert_eq!(percent_decode("%E4%BD%A0", false), "你");
-        assert_eq!(parse_query("a=1&b=%2F&c"), vec![
-            ("a".into(), "1".into()),
-            ("b".into(), "/".into()),
-            ("c".into(), "".into())
-        ]);
+        assert_eq!(
+            parse_query("a=1&b=%2F&c"),
+            vec![
+                ("a".into(), "1".into()),
+                ("b".into(), "/".into()),
+                ("c".into(), "".into())
+            ]
+        );
     }
 }

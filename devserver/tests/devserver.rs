@@ -6,76 +6,27 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 mod common;
-use common::{Server, APP, KEY};
+use common::{parse_response, Resp, Server, APP, KEY};
 
 fn start() -> Server {
     common::start_with(&["--heartbeat-ms", "50"])
 }
 
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&self.body)))
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(i) = b.windows(2).position(|w| w == b"\r\n") {
-        let size = usize::from_str_radix(std::str::from_utf8(&b[..i]).unwrap().trim(), 16).unwrap();
-        b = &b[i + 2..];
-        if size == 0 {
-            break;
-        }
-        out.extend_from_slice(&b[..size]);
-        b = &b[size + 2..];
-    }
-    out
-}
-
-fn parse_response(raw: &[u8]) -> Resp {
-    let end = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no head in {:?}", String::from_utf8_lossy(raw)));
-    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers: Vec<(String, String)> = lines
-        .map(|l| {
-            let (k, v) = l.split_once(':').unwrap();
-            (k.to_string(), v.trim().to_string())
-        })
-        .collect();
-    let rest = &raw[end + 4..];
-    let chunked = headers
-        .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
-    let body = if chunked { dechunk(rest) } else { rest.to_vec() };
-    Resp { status, headers, body }
-}
-
 /// One request on a fresh connection (`Connection: close`), read to EOF.
-fn req(s: &Server, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&Value>) -> Resp {
+fn req(
+    s: &Server,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> Resp {
     let mut c = TcpStream::connect(&s.addr).unwrap();
     c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let mut r = format!("{} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", method, path, s.addr);
+    let mut r = format!(
+        "{} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+        method, path, s.addr
+    );
     let mut has_auth = false;
     for (k, v) in headers {
         has_auth |= k.eq_ignore_ascii_case("authorization");
@@ -85,7 +36,10 @@ fn req(s: &Server, method: &str, path: &str, headers: &[(&str, &str)], body: Opt
         r.push_str(&format!("Authorization: Bearer {}\r\n", KEY));
     }
     if !body.is_empty() {
-        r.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
+        r.push_str(&format!(
+            "Content-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
     }
     r.push_str("\r\n");
     r.push_str(&body);
@@ -144,35 +98,82 @@ fn list_chat_ids(r: &Resp) -> Vec<String> {
 #[test]
 fn histories_crud_both_families() {
     let s = start();
-    assert_eq!(complete(&s, "c1", "first question here, long enough")["id"], "c1");
+    assert_eq!(
+        complete(&s, "c1", "first question here, long enough")["id"],
+        "c1"
+    );
     let out = complete(&s, "c2", "second");
     assert_eq!(out["choices"][0]["message"]["content"], "You said: second");
 
-    for path in ["/api/core/chat/history/getHistories", "/api/core/chat/getHistories"] {
-        let r = post(&s, path, &[], json!({"appId": APP, "offset": 0, "pageSize": 10, "source": "api"}));
+    for path in [
+        "/api/core/chat/history/getHistories",
+        "/api/core/chat/getHistories",
+    ] {
+        let r = post(
+            &s,
+            path,
+            &[],
+            json!({"appId": APP, "offset": 0, "pageSize": 10, "source": "api"}),
+        );
         assert_eq!(list_chat_ids(&r), ["c2", "c1"]);
         assert_eq!(r.json()["data"]["total"], 2);
         assert_eq!(r.json()["data"]["list"][1]["title"], "first question here,");
     }
     // Pin c1 (current path, PUT) then rename it through the legacy path with POST.
-    let r = req(&s, "PUT", "/api/core/chat/history/updateHistory", &[],
-        Some(&json!({"appId": APP, "chatId": "c1", "top": true})));
-    assert_eq!(r.json(), json!({"code": 200, "statusText": "", "message": "", "data": null}));
-    let r = post(&s, "/api/core/chat/updateHistory", &[], json!({"appId": APP, "chatId": "c1", "customTitle": "Renamed"}));
+    let r = req(
+        &s,
+        "PUT",
+        "/api/core/chat/history/updateHistory",
+        &[],
+        Some(&json!({"appId": APP, "chatId": "c1", "top": true})),
+    );
+    assert_eq!(
+        r.json(),
+        json!({"code": 200, "statusText": "", "message": "", "data": null})
+    );
+    let r = post(
+        &s,
+        "/api/core/chat/updateHistory",
+        &[],
+        json!({"appId": APP, "chatId": "c1", "customTitle": "Renamed"}),
+    );
     assert_eq!(r.json()["code"], 200);
-    let r = post(&s, "/api/core/chat/history/getHistories", &[], json!({"appId": APP, "pageSize": 1, "offset": 1}));
+    let r = post(
+        &s,
+        "/api/core/chat/history/getHistories",
+        &[],
+        json!({"appId": APP, "pageSize": 1, "offset": 1}),
+    );
     assert_eq!(list_chat_ids(&r), ["c2"]);
-    let r = post(&s, "/api/core/chat/history/getHistories", &[], json!({"appId": APP, "pageSize": 10}));
+    let r = post(
+        &s,
+        "/api/core/chat/history/getHistories",
+        &[],
+        json!({"appId": APP, "pageSize": 10}),
+    );
     assert_eq!(r.json()["data"]["list"][0]["customTitle"], "Renamed");
     assert_eq!(r.json()["data"]["list"][0]["top"], true);
     // pageSize 0 → missingParams.
-    let r = post(&s, "/api/core/chat/history/getHistories", &[], json!({"appId": APP, "pageSize": 0}));
+    let r = post(
+        &s,
+        "/api/core/chat/history/getHistories",
+        &[],
+        json!({"appId": APP, "pageSize": 0}),
+    );
     assert_eq!(r.json()["code"], 507004);
 
     // Records, both families; newest page, chronological within the page.
     complete(&s, "c1", "again");
-    for path in ["/api/core/chat/record/getPaginationRecords", "/api/core/chat/getPaginationRecords"] {
-        let r = post(&s, path, &[], json!({"appId": APP, "chatId": "c1", "offset": 0, "pageSize": 2, "loadCustomFeedbacks": true}));
+    for path in [
+        "/api/core/chat/record/getPaginationRecords",
+        "/api/core/chat/getPaginationRecords",
+    ] {
+        let r = post(
+            &s,
+            path,
+            &[],
+            json!({"appId": APP, "chatId": "c1", "offset": 0, "pageSize": 2, "loadCustomFeedbacks": true}),
+        );
         let v = r.json();
         assert_eq!(v["data"]["total"], 4);
         let list = v["data"]["list"].as_array().unwrap();
@@ -183,7 +184,12 @@ fn histories_crud_both_families() {
         assert!(list[1].get("responseData").is_none());
         assert_eq!(list[1]["llmModuleAccount"], 1);
     }
-    let r = post(&s, "/api/core/chat/record/getPaginationRecords", &[], json!({"appId": APP, "chatId": "c1", "pageSize": 10}));
+    let r = post(
+        &s,
+        "/api/core/chat/record/getPaginationRecords",
+        &[],
+        json!({"appId": APP, "chatId": "c1", "pageSize": 10}),
+    );
     let ai = r.json()["data"]["list"][3].clone();
     let data_id = ai["dataId"].as_str().unwrap().to_string();
 
@@ -196,31 +202,82 @@ fn histories_crud_both_families() {
         post(&s, "/api/core/chat/feedback/updateUserFeedback", &[], b)
     };
     assert_eq!(fb(Some("nice")).json()["code"], 200);
-    let rec = |s: &Server| post(s, "/api/core/chat/getPaginationRecords", &[], json!({"appId": APP, "chatId": "c1", "pageSize": 10})).json();
+    let rec = |s: &Server| {
+        post(
+            s,
+            "/api/core/chat/getPaginationRecords",
+            &[],
+            json!({"appId": APP, "chatId": "c1", "pageSize": 10}),
+        )
+        .json()
+    };
     assert_eq!(rec(&s)["data"]["list"][3]["userGoodFeedback"], "nice");
     fb(None);
     assert!(rec(&s)["data"]["list"][3].get("userGoodFeedback").is_none());
 
     // getResData, both families.
-    for path in ["/api/core/chat/record/getResData", "/api/core/chat/getResData"] {
-        let r = req(&s, "GET", &format!("{}?appId={}&chatId=c1&dataId={}", path, APP, data_id), &[], None);
+    for path in [
+        "/api/core/chat/record/getResData",
+        "/api/core/chat/getResData",
+    ] {
+        let r = req(
+            &s,
+            "GET",
+            &format!("{}?appId={}&chatId=c1&dataId={}", path, APP, data_id),
+            &[],
+            None,
+        );
         let d = r.json()["data"].clone();
         assert_eq!(d.as_array().unwrap().len(), 2, "{}", d);
         assert_eq!(d[1]["moduleType"], "chatNode");
     }
 
     // Delete the record via the legacy path, then the chat via the current path.
-    let r = req(&s, "DELETE", &format!("/api/core/chat/item/delete?appId={}&chatId=c1&contentId={}", APP, data_id), &[], None);
+    let r = req(
+        &s,
+        "DELETE",
+        &format!(
+            "/api/core/chat/item/delete?appId={}&chatId=c1&contentId={}",
+            APP, data_id
+        ),
+        &[],
+        None,
+    );
     assert_eq!(r.json()["code"], 200);
     assert_eq!(rec(&s)["data"]["total"], 3);
-    let r = req(&s, "DELETE", &format!("/api/core/chat/history/delHistory?appId={}&chatId=c%31", APP), &[], None);
+    let r = req(
+        &s,
+        "DELETE",
+        &format!(
+            "/api/core/chat/history/delHistory?appId={}&chatId=c%31",
+            APP
+        ),
+        &[],
+        None,
+    );
     assert_eq!(r.json()["code"], 200);
-    let r = post(&s, "/api/core/chat/getHistories", &[], json!({"appId": APP, "pageSize": 10}));
+    let r = post(
+        &s,
+        "/api/core/chat/getHistories",
+        &[],
+        json!({"appId": APP, "pageSize": 10}),
+    );
     assert_eq!(list_chat_ids(&r), ["c2"]);
     // Clear.
-    let r = req(&s, "DELETE", &format!("/api/core/chat/clearHistories?appId={}", APP), &[], None);
+    let r = req(
+        &s,
+        "DELETE",
+        &format!("/api/core/chat/clearHistories?appId={}", APP),
+        &[],
+        None,
+    );
     assert_eq!(r.json()["code"], 200);
-    let r = post(&s, "/api/core/chat/history/getHistories", &[], json!({"appId": APP, "pageSize": 10}));
+    let r = post(
+        &s,
+        "/api/core/chat/history/getHistories",
+        &[],
+        json!({"appId": APP, "pageSize": 10}),
+    );
     assert_eq!(r.json()["data"]["total"], 0);
 }
 
@@ -239,56 +296,120 @@ fn stream_detail_event_order() {
         "messages": [{"role": "user", "content": "hi /tool"}]});
     let r = post(&s, "/api/v1/chat/completions", &[], body.clone());
     assert_eq!(r.status, 200);
-    assert_eq!(r.header("content-type"), Some("text/event-stream;charset=utf-8"));
+    assert_eq!(
+        r.header("content-type"),
+        Some("text/event-stream;charset=utf-8")
+    );
     assert_eq!(r.header("x-accel-buffering"), Some("no"));
     let names = event_names(&r);
     let answers = names.iter().filter(|n| *n == "answer").count();
     // "You said: hi /tool" = 18 chars → 6 chunks of 3, plus the stop chunk.
     assert_eq!(answers, 7);
-    let mut expected: Vec<&str> = vec!["updateVariables", "flowNodeStatus", "toolCall", "toolParams", "toolParams", "toolResponse"];
+    let mut expected: Vec<&str> = vec![
+        "updateVariables",
+        "flowNodeStatus",
+        "toolCall",
+        "toolParams",
+        "toolParams",
+        "toolResponse",
+    ];
     expected.extend(std::iter::repeat_n("answer", 6));
     expected.extend(["workflowDuration", "answer", "DONE", "flowResponses"]);
     assert_eq!(names, expected);
     let events = sse(&r.body);
     let stop: Value = serde_json::from_str(&events[events.len() - 3].1).unwrap();
     assert_eq!(stop["choices"][0]["finish_reason"], "stop");
-    assert_eq!(stop["choices"][0]["delta"], json!({"role": "assistant", "content": null}));
+    assert_eq!(
+        stop["choices"][0]["delta"],
+        json!({"role": "assistant", "content": null})
+    );
     let flow: Value = serde_json::from_str(&events.last().unwrap().1).unwrap();
     assert_eq!(flow.as_array().unwrap().len(), 3);
 
     // v2: flowNodeResponse per node, before the stop chunk; no flowResponses.
-    let r = post(&s, "/api/v2/chat/completions", &[], json!({"appId": APP, "chatId": "s1", "stream": true, "detail": true,
-        "messages": [{"role": "user", "content": "ok"}]}));
+    let r = post(
+        &s,
+        "/api/v2/chat/completions",
+        &[],
+        json!({"appId": APP, "chatId": "s1", "stream": true, "detail": true,
+        "messages": [{"role": "user", "content": "ok"}]}),
+    );
     let names = event_names(&r);
-    assert_eq!(names, ["flowNodeResponse", "flowNodeStatus", "answer", "answer", "answer", "answer",
-        "flowNodeResponse", "workflowDuration", "answer", "DONE"]);
+    assert_eq!(
+        names,
+        [
+            "flowNodeResponse",
+            "flowNodeStatus",
+            "answer",
+            "answer",
+            "answer",
+            "answer",
+            "flowNodeResponse",
+            "workflowDuration",
+            "answer",
+            "DONE"
+        ]
+    );
 
     // detail=false: bare data lines only.
-    let r = post(&s, "/api/v2/chat/completions", &[], json!({"appId": APP, "stream": true,
-        "messages": [{"role": "user", "content": "ok"}]}));
+    let r = post(
+        &s,
+        "/api/v2/chat/completions",
+        &[],
+        json!({"appId": APP, "stream": true,
+        "messages": [{"role": "user", "content": "ok"}]}),
+    );
     assert!(!r.text().contains("event:"), "{}", r.text());
     assert!(r.text().ends_with("data: [DONE]\n\n"));
 
     // The AI item was stored with the responseChatItemId.
-    let r = req(&s, "GET", &format!("/api/core/chat/record/getResData?appId={}&chatId=s1&dataId=respItem0000000000000001", APP), &[], None);
+    let r = req(
+        &s,
+        "GET",
+        &format!(
+            "/api/core/chat/record/getResData?appId={}&chatId=s1&dataId=respItem0000000000000001",
+            APP
+        ),
+        &[],
+        None,
+    );
     assert_eq!(r.json()["data"].as_array().unwrap().len(), 3);
 }
 
 #[test]
 fn interactive_select_then_continue() {
     let s = start();
-    let r = post(&s, "/api/v1/chat/completions", &[], json!({"appId": APP, "chatId": "i1", "stream": true, "detail": true,
-        "messages": [{"role": "user", "content": "/select"}]}));
+    let r = post(
+        &s,
+        "/api/v1/chat/completions",
+        &[],
+        json!({"appId": APP, "chatId": "i1", "stream": true, "detail": true,
+        "messages": [{"role": "user", "content": "/select"}]}),
+    );
     let ev = sse(&r.body);
-    let inter = ev.iter().find(|(e, _)| e == "interactive").expect("interactive event");
+    let inter = ev
+        .iter()
+        .find(|(e, _)| e == "interactive")
+        .expect("interactive event");
     let v: Value = serde_json::from_str(&inter.1).unwrap();
     assert_eq!(v["interactive"]["type"], "userSelect");
     let out = complete(&s, "i1", "Confirm");
-    assert_eq!(out["choices"][0]["message"]["content"], "You chose: Confirm");
-    let r = post(&s, "/api/core/chat/record/getPaginationRecords", &[], json!({"appId": APP, "chatId": "i1", "pageSize": 10}));
+    assert_eq!(
+        out["choices"][0]["message"]["content"],
+        "You chose: Confirm"
+    );
+    let r = post(
+        &s,
+        "/api/core/chat/record/getPaginationRecords",
+        &[],
+        json!({"appId": APP, "chatId": "i1", "pageSize": 10}),
+    );
     let list = r.json()["data"]["list"].clone();
     assert_eq!(list.as_array().unwrap().len(), 3, "{}", list);
-    assert_eq!(list[1]["value"][0]["interactive"]["params"]["userSelectedVal"], "Confirm");
+    assert_eq!(
+        list[1]["value"][0]["interactive"]["params"]["userSelectedVal"],
+        "Confirm"
+    );
     assert_eq!(list[1]["value"][1]["text"]["content"], "You chose: Confirm");
 }
 
@@ -296,13 +417,28 @@ fn interactive_select_then_continue() {
 fn legacy_only_server_answers_html_404() {
     let s = start();
     let legacy = [("X-Dev-Paths", "legacy")];
-    let r = post(&s, "/api/core/chat/history/getHistories", &legacy, json!({"appId": APP, "pageSize": 10}));
+    let r = post(
+        &s,
+        "/api/core/chat/history/getHistories",
+        &legacy,
+        json!({"appId": APP, "pageSize": 10}),
+    );
     assert_eq!(r.status, 404);
     assert!(r.header("content-type").unwrap().starts_with("text/html"));
     assert!(r.text().contains("404: This page could not be found"));
-    let r = post(&s, "/api/core/chat/getHistories", &legacy, json!({"appId": APP, "pageSize": 10}));
+    let r = post(
+        &s,
+        "/api/core/chat/getHistories",
+        &legacy,
+        json!({"appId": APP, "pageSize": 10}),
+    );
     assert_eq!(r.json()["code"], 200);
-    let r = post(&s, "/api/core/chat/getHistories", &[("X-Dev-Paths", "current")], json!({"appId": APP, "pageSize": 10}));
+    let r = post(
+        &s,
+        "/api/core/chat/getHistories",
+        &[("X-Dev-Paths", "current")],
+        json!({"appId": APP, "pageSize": 10}),
+    );
     assert_eq!(r.status, 404);
     let r = req(&s, "GET", "/api/nope", &[], None);
     assert_eq!(r.status, 404);
@@ -324,27 +460,61 @@ fn error_styles() {
     assert_eq!(r.status, 401);
     assert!(r.header("x-request-id").is_some());
     // Missing credential.
-    let r = post(&s, path, &[("Authorization", "Bearer"), ("X-Dev-Errors", "e2")], body.clone());
+    let r = post(
+        &s,
+        path,
+        &[("Authorization", "Bearer"), ("X-Dev-Errors", "e2")],
+        body.clone(),
+    );
     assert_eq!(r.json()["statusText"], "unAuthorization");
 
     // Validation: top as a string.
     let upd = json!({"appId": APP, "chatId": "x", "top": "true"});
-    let r = post(&s, "/api/core/chat/history/updateHistory", &[("X-Dev-Errors", "e3")], upd.clone());
+    let r = post(
+        &s,
+        "/api/core/chat/history/updateHistory",
+        &[("X-Dev-Errors", "e3")],
+        upd.clone(),
+    );
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["message"], "Data validation error");
     assert!(r.json()["zodError"].is_array());
     let r = post(&s, "/api/core/chat/history/updateHistory", &[], upd.clone());
     assert_eq!((r.status, r.json()["code"].clone()), (500, json!(400)));
-    let r = post(&s, "/api/core/chat/history/updateHistory", &[("X-Dev-Errors", "e1")], upd);
+    let r = post(
+        &s,
+        "/api/core/chat/history/updateHistory",
+        &[("X-Dev-Errors", "e1")],
+        upd,
+    );
     assert_eq!((r.status, r.json()["code"].clone()), (500, json!(500)));
 
     // Plain error (E1: HTTP = code) and init without appId (HTTP 501).
     let fb = json!({"appId": APP, "chatId": "x", "dataId": "nope"});
-    let r = post(&s, "/api/core/chat/feedback/updateUserFeedback", &[("X-Dev-Errors", "e1")], fb.clone());
-    assert_eq!((r.status, r.json()["message"].clone()), (500, json!("Chat item not found")));
-    let r = post(&s, "/api/core/chat/feedback/updateUserFeedback", &[("X-Dev-Errors", "e3")], fb);
+    let r = post(
+        &s,
+        "/api/core/chat/feedback/updateUserFeedback",
+        &[("X-Dev-Errors", "e1")],
+        fb.clone(),
+    );
+    assert_eq!(
+        (r.status, r.json()["message"].clone()),
+        (500, json!("Chat item not found"))
+    );
+    let r = post(
+        &s,
+        "/api/core/chat/feedback/updateUserFeedback",
+        &[("X-Dev-Errors", "e3")],
+        fb,
+    );
     assert_eq!(r.status, 404);
-    let r = req(&s, "GET", "/api/core/chat/init", &[("X-Dev-Errors", "e1")], None);
+    let r = req(
+        &s,
+        "GET",
+        "/api/core/chat/init",
+        &[("X-Dev-Errors", "e1")],
+        None,
+    );
     assert_eq!((r.status, r.json()["code"].clone()), (501, json!(501)));
 
     // Stream auth error: E2 → SSE error frame with HTTP 200; E3 → JSON.
@@ -355,7 +525,12 @@ fn error_styles() {
     assert_eq!(ev.len(), 1);
     assert_eq!(ev[0].0, "error");
     assert_eq!(serde_json::from_str::<Value>(&ev[0].1).unwrap(), expect_514);
-    let r = post(&s, "/api/v1/chat/completions", &[bad[0], ("X-Dev-Errors", "e3")], c);
+    let r = post(
+        &s,
+        "/api/v1/chat/completions",
+        &[bad[0], ("X-Dev-Errors", "e3")],
+        c,
+    );
     assert_eq!((r.status, r.json()["code"].clone()), (401, json!(514)));
 }
 
@@ -385,13 +560,24 @@ fn fault_times_and_key_counting() {
     // Connection-level faults: the server survives them.
     let r = {
         let mut c = TcpStream::connect(&s.addr).unwrap();
-        c.write_all(format!("GET {} HTTP/1.1\r\nX-Dev-Fault: reset-before-headers\r\n\r\n", path).as_bytes()).unwrap();
+        c.write_all(
+            format!(
+                "GET {} HTTP/1.1\r\nX-Dev-Fault: reset-before-headers\r\n\r\n",
+                path
+            )
+            .as_bytes(),
+        )
+        .unwrap();
         let mut buf = Vec::new();
         c.read_to_end(&mut buf)
     };
     assert!(r.is_err() || r.unwrap() == 0);
-    let r = post(&s, "/api/v1/chat/completions", &[("X-Dev-Fault", "reset-mid-stream")],
-        json!({"stream": true, "messages": [{"role": "user", "content": "hello"}]}));
+    let r = post(
+        &s,
+        "/api/v1/chat/completions",
+        &[("X-Dev-Fault", "reset-mid-stream")],
+        json!({"stream": true, "messages": [{"role": "user", "content": "hello"}]}),
+    );
     let _ = r; // partial body; we only need the server to stay alive
     let r = req(&s, "GET", &path, &[], None);
     assert_eq!(r.status, 200);

@@ -50,7 +50,13 @@ impl Resp {
 fn raw(s: &Server, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
     let mut c = TcpStream::connect(&s.addr).expect("connect");
     c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let mut head = format!("{} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n", method, target, s.addr, body.len());
+    let mut head = format!(
+        "{} {} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        method,
+        target,
+        s.addr,
+        body.len()
+    );
     for (k, v) in headers {
         head.push_str(&format!("{}: {}\r\n", k, v));
     }
@@ -59,35 +65,59 @@ fn raw(s: &Server, method: &str, target: &str, headers: &[(&str, &str)], body: &
     c.write_all(body).unwrap();
     let mut buf = Vec::new();
     c.read_to_end(&mut buf).expect("read");
-    let end = buf.windows(4).position(|w| w == b"\r\n\r\n").expect("head end");
+    let end = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("head end");
     let head = String::from_utf8_lossy(&buf[..end]).into_owned();
     let mut lines = head.split("\r\n");
-    let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status: u16 = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers: Vec<(String, String)> = lines
         .map(|l| {
             let (k, v) = l.split_once(':').unwrap();
             (k.trim().to_string(), v.trim().to_string())
         })
         .collect();
-    Resp { status, headers, body: buf[end + 4..].to_vec() }
+    Resp {
+        status,
+        headers,
+        body: buf[end + 4..].to_vec(),
+    }
 }
 
 /// Target (path + query) of an absolute `http://127.0.0.1:PORT/...` URL on this server.
 fn target(s: &Server, url: &str) -> String {
     let prefix = format!("http://{}", s.addr);
-    url.strip_prefix(&prefix).unwrap_or_else(|| panic!("{} not on {}", url, prefix)).to_string()
+    url.strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("{} not on {}", url, prefix))
+        .to_string()
 }
 
 fn presign(s: &Server, path: &str, extra: &[(&str, &str)], body: Value) -> Resp {
     let auth = format!("Bearer {}", KEY);
-    let mut h = vec![("Authorization", auth.as_str()), ("Content-Type", "application/json")];
+    let mut h = vec![
+        ("Authorization", auth.as_str()),
+        ("Content-Type", "application/json"),
+    ];
     h.extend_from_slice(extra);
     raw(s, "POST", path, &h, body.to_string().as_bytes())
 }
 
 /// Presign and return the envelope's `data`.
 fn presign_data(s: &Server, path: &str, extra: &[(&str, &str)], filename: &str) -> Value {
-    let r = presign(s, path, extra, json!({"appId": APP, "chatId": "chat-1", "filename": filename}));
+    let r = presign(
+        s,
+        path,
+        extra,
+        json!({"appId": APP, "chatId": "chat-1", "filename": filename}),
+    );
     assert_eq!(r.status, 200, "{}", r.text());
     let v = r.json();
     assert_eq!(v["code"], 200);
@@ -97,10 +127,20 @@ fn presign_data(s: &Server, path: &str, extra: &[(&str, &str)], filename: &str) 
 const BOUNDARY: &str = "----devserverBoundary7MA4YWxkTrZu0gW";
 
 /// multipart/form-data body: the fields in order, then (optionally) the file part.
-fn form(fields: &[(String, String)], file: Option<(&str, &str, &[u8])>, after: &[(String, String)]) -> Vec<u8> {
+fn form(
+    fields: &[(String, String)],
+    file: Option<(&str, &str, &[u8])>,
+    after: &[(String, String)],
+) -> Vec<u8> {
     let mut b = Vec::new();
     let field = |b: &mut Vec<u8>, k: &str, v: &str| {
-        b.extend_from_slice(format!("--{}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n{}\r\n", BOUNDARY, k, v).as_bytes());
+        b.extend_from_slice(
+            format!(
+                "--{}\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\n{}\r\n",
+                BOUNDARY, k, v
+            )
+            .as_bytes(),
+        );
     };
     for (k, v) in fields {
         field(&mut b, k, v);
@@ -133,7 +173,13 @@ fn post_form(s: &Server, data: &Value, body: &[u8], extra: &[(&str, &str)]) -> R
     let ct = format!("multipart/form-data; boundary={}", BOUNDARY);
     let mut h = vec![("Content-Type", ct.as_str())];
     h.extend_from_slice(extra);
-    raw(s, "POST", &target(s, data["url"].as_str().unwrap()), &h, body)
+    raw(
+        s,
+        "POST",
+        &target(s, data["url"].as_str().unwrap()),
+        &h,
+        body,
+    )
 }
 
 fn put(s: &Server, data: &Value, body: &[u8], skip: Option<&str>, extra: &[(&str, &str)]) -> Resp {
@@ -146,11 +192,21 @@ fn put(s: &Server, data: &Value, body: &[u8], skip: Option<&str>, extra: &[(&str
         .collect();
     let mut h: Vec<(&str, &str)> = hs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     h.extend_from_slice(extra);
-    raw(s, "PUT", &target(s, data["url"].as_str().unwrap()), &h, body)
+    raw(
+        s,
+        "PUT",
+        &target(s, data["url"].as_str().unwrap()),
+        &h,
+        body,
+    )
 }
 
 fn uploads(s: &Server) -> Vec<Value> {
-    raw(s, "GET", "/__dev/uploads", &[], b"").json().as_array().cloned().unwrap()
+    raw(s, "GET", "/__dev/uploads", &[], b"")
+        .json()
+        .as_array()
+        .cloned()
+        .unwrap()
 }
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDRfake-png-bytes";
@@ -181,18 +237,37 @@ fn post_shape_upload_and_preview() {
         ]
     );
     let key = d["fields"]["key"].as_str().unwrap().to_string();
-    assert!(key.starts_with(&format!("chat/{}/", APP)) && key.ends_with(".png"), "{}", key);
+    assert!(
+        key.starts_with(&format!("chat/{}/", APP)) && key.ends_with(".png"),
+        "{}",
+        key
+    );
     assert_eq!(d["fields"]["Content-Type"], "image/png");
     assert_eq!(d["fields"]["x-amz-meta-origin-filename"], "cat%20photo.png");
 
-    let r = post_form(&s, &d, &form(&fields_of(&d), Some(("cat photo.png", "image/png", PNG)), &[]), &[]);
+    let r = post_form(
+        &s,
+        &d,
+        &form(
+            &fields_of(&d),
+            Some(("cat photo.png", "image/png", PNG)),
+            &[],
+        ),
+        &[],
+    );
     assert_eq!(r.status, 204, "{}", r.text());
     assert!(r.body.is_empty());
     assert!(r.header("content-length").is_none());
     assert!(r.header("etag").is_some());
 
     // Preview: the storage URL is url + "/" + key.
-    let g = raw(&s, "GET", &format!("/__s3/fastgpt-private/{}", key), &[], b"");
+    let g = raw(
+        &s,
+        "GET",
+        &format!("/__s3/fastgpt-private/{}", key),
+        &[],
+        b"",
+    );
     assert_eq!(g.status, 200);
     assert_eq!(g.body, PNG);
     assert_eq!(g.header("content-type"), Some("image/png"));
@@ -208,16 +283,30 @@ fn post_shape_upload_and_preview() {
     // The stored type is the Content-Type *field* (from the name); the part's type is recorded.
     let d = presign_data(&s, CURRENT, &[], "notes");
     assert_eq!(d["fields"]["Content-Type"], "application/octet-stream");
-    let r = post_form(&s, &d, &form(&fields_of(&d), Some(("notes", "text/plain", b"hello")), &[]), &[]);
+    let r = post_form(
+        &s,
+        &d,
+        &form(&fields_of(&d), Some(("notes", "text/plain", b"hello")), &[]),
+        &[],
+    );
     assert_eq!(r.status, 204, "{}", r.text());
-    let u = uploads(&s).into_iter().find(|u| u["key"] == d["fields"]["key"]).unwrap();
+    let u = uploads(&s)
+        .into_iter()
+        .find(|u| u["key"] == d["fields"]["key"])
+        .unwrap();
     assert_eq!(u["contentType"], "application/octet-stream");
     assert_eq!(u["sentContentType"], "text/plain");
 
     // /__dev/reset also clears uploads; unknown keys are NoSuchKey.
     raw(&s, "POST", "/__dev/reset", &[], b"");
     assert!(uploads(&s).is_empty());
-    let g = raw(&s, "GET", &format!("/__s3/fastgpt-private/{}", key), &[], b"");
+    let g = raw(
+        &s,
+        "GET",
+        &format!("/__s3/fastgpt-private/{}", key),
+        &[],
+        b"",
+    );
     assert_eq!((g.status, g.s3_code()), (404, "NoSuchKey".into()));
 }
 
@@ -228,15 +317,38 @@ fn post_policy_checks() {
     let f = fields_of(&d);
     let file = Some(("a.txt", "text/plain", &b"abc"[..]));
     let with = |name: &str, value: &str| -> Vec<(String, String)> {
-        f.iter().map(|(k, v)| (k.clone(), if k == name { value.to_string() } else { v.clone() })).collect()
+        f.iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    if k == name {
+                        value.to_string()
+                    } else {
+                        v.clone()
+                    },
+                )
+            })
+            .collect()
     };
-    let without = |name: &str| -> Vec<(String, String)> { f.iter().filter(|(k, _)| k != name).cloned().collect() };
+    let without = |name: &str| -> Vec<(String, String)> {
+        f.iter().filter(|(k, _)| k != name).cloned().collect()
+    };
 
-    let r = post_form(&s, &d, &form(&with("key", "chat/other.txt"), file, &[]), &[]);
+    let r = post_form(
+        &s,
+        &d,
+        &form(&with("key", "chat/other.txt"), file, &[]),
+        &[],
+    );
     assert_eq!((r.status, r.s3_code()), (403, "AccessDenied".into()));
     assert!(r.text().contains("Policy Condition failed"), "{}", r.text());
 
-    let r = post_form(&s, &d, &form(&without("x-amz-meta-upload-time"), file, &[]), &[]);
+    let r = post_form(
+        &s,
+        &d,
+        &form(&without("x-amz-meta-upload-time"), file, &[]),
+        &[],
+    );
     assert_eq!((r.status, r.s3_code()), (403, "AccessDenied".into()));
 
     let mut extra = f.clone();
@@ -246,25 +358,53 @@ fn post_policy_checks() {
     assert!(r.text().contains("Extra input fields: acl"), "{}", r.text());
 
     let policy = d["fields"]["policy"].as_str().unwrap();
-    let r = post_form(&s, &d, &form(&with("policy", &format!("{}AA", policy)), file, &[]), &[]);
-    assert_eq!((r.status, r.s3_code()), (403, "SignatureDoesNotMatch".into()));
+    let r = post_form(
+        &s,
+        &d,
+        &form(&with("policy", &format!("{}AA", policy)), file, &[]),
+        &[],
+    );
+    assert_eq!(
+        (r.status, r.s3_code()),
+        (403, "SignatureDoesNotMatch".into())
+    );
 
-    let r = post_form(&s, &d, &form(&with("x-amz-signature", &"0".repeat(64)), file, &[]), &[]);
-    assert_eq!((r.status, r.s3_code()), (403, "SignatureDoesNotMatch".into()));
+    let r = post_form(
+        &s,
+        &d,
+        &form(&with("x-amz-signature", &"0".repeat(64)), file, &[]),
+        &[],
+    );
+    assert_eq!(
+        (r.status, r.s3_code()),
+        (403, "SignatureDoesNotMatch".into())
+    );
 
     // Fields after the file are ignored, as by S3.
     let r = post_form(&s, &d, &form(&[], file, &f), &[]);
     assert_eq!((r.status, r.s3_code()), (400, "InvalidArgument".into()));
-    assert!(r.text().contains("must contain a field named 'key'"), "{}", r.text());
+    assert!(
+        r.text().contains("must contain a field named 'key'"),
+        "{}",
+        r.text()
+    );
 
     let r = post_form(&s, &d, &form(&f, None, &[]), &[]);
     assert_eq!((r.status, r.s3_code()), (400, "InvalidArgument".into()));
 
     let r = post_form(&s, &d, b"not multipart", &[]);
-    assert_eq!((r.status, r.s3_code()), (400, "MalformedPOSTRequest".into()));
+    assert_eq!(
+        (r.status, r.s3_code()),
+        (400, "MalformedPOSTRequest".into())
+    );
 
     // content-length-range starts at 1, as FastGPT sets it.
-    let r = post_form(&s, &d, &form(&f, Some(("a.txt", "text/plain", b"")), &[]), &[]);
+    let r = post_form(
+        &s,
+        &d,
+        &form(&f, Some(("a.txt", "text/plain", b"")), &[]),
+        &[],
+    );
     assert_eq!((r.status, r.s3_code()), (400, "EntityTooSmall".into()));
 
     assert!(uploads(&s).is_empty());
@@ -275,56 +415,129 @@ fn post_policy_checks() {
 #[test]
 fn put_shape_upload_and_preview() {
     let s = start();
-    let d = presign_data(&s, LEGACY, &[("X-Dev-Presign", "put"), ("X-Dev-Paths", "legacy")], "report.pdf");
+    let d = presign_data(
+        &s,
+        LEGACY,
+        &[("X-Dev-Presign", "put"), ("X-Dev-Paths", "legacy")],
+        "report.pdf",
+    );
     let keys: Vec<&str> = d.as_object().unwrap().keys().map(|k| k.as_str()).collect();
     assert_eq!(keys, ["url", "key", "headers", "previewUrl", "maxSize"]);
     let key = d["key"].as_str().unwrap().to_string();
     let url = d["url"].as_str().unwrap();
-    assert!(url.starts_with(&format!("http://{}/__s3/fastgpt-private/{}?X-Amz-Algorithm=AWS4-HMAC-SHA256&", s.addr, key)), "{}", url);
+    assert!(
+        url.starts_with(&format!(
+            "http://{}/__s3/fastgpt-private/{}?X-Amz-Algorithm=AWS4-HMAC-SHA256&",
+            s.addr, key
+        )),
+        "{}",
+        url
+    );
     assert!(url.contains("X-Amz-Signature="), "{}", url);
-    let hk: Vec<&str> = d["headers"].as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    let hk: Vec<&str> = d["headers"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
     assert_eq!(
         hk,
-        ["x-amz-meta-content-disposition", "x-amz-meta-origin-filename", "x-amz-meta-upload-time", "Content-Type"]
+        [
+            "x-amz-meta-content-disposition",
+            "x-amz-meta-origin-filename",
+            "x-amz-meta-upload-time",
+            "Content-Type"
+        ]
     );
     assert_eq!(d["headers"]["Content-Type"], "application/pdf");
-    assert_eq!(d["headers"]["x-amz-meta-content-disposition"], "attachment; filename=\"report.pdf\"");
+    assert_eq!(
+        d["headers"]["x-amz-meta-content-disposition"],
+        "attachment; filename=\"report.pdf\""
+    );
 
     // Every demanded header is signed: leaving one out or changing it fails.
     let r = put(&s, &d, b"%PDF-1.4", Some("x-amz-meta-upload-time"), &[]);
-    assert_eq!((r.status, r.s3_code()), (403, "SignatureDoesNotMatch".into()));
-    let r = put(&s, &d, b"%PDF-1.4", Some("Content-Type"), &[("Content-Type", "text/plain")]);
-    assert_eq!((r.status, r.s3_code()), (403, "SignatureDoesNotMatch".into()));
+    assert_eq!(
+        (r.status, r.s3_code()),
+        (403, "SignatureDoesNotMatch".into())
+    );
+    let r = put(
+        &s,
+        &d,
+        b"%PDF-1.4",
+        Some("Content-Type"),
+        &[("Content-Type", "text/plain")],
+    );
+    assert_eq!(
+        (r.status, r.s3_code()),
+        (403, "SignatureDoesNotMatch".into())
+    );
     let tampered = target(&s, url).replace("X-Dev-Max-Size=10485760", "X-Dev-Max-Size=99999999");
-    let mut h: Vec<(String, String)> = d["headers"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().into())).collect();
+    let mut h: Vec<(String, String)> = d["headers"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().into()))
+        .collect();
     h.truncate(4);
     let hh: Vec<(&str, &str)> = h.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let r = raw(&s, "PUT", &tampered, &hh, b"x");
-    assert_eq!((r.status, r.s3_code()), (403, "SignatureDoesNotMatch".into()));
+    assert_eq!(
+        (r.status, r.s3_code()),
+        (403, "SignatureDoesNotMatch".into())
+    );
     // Without query auth at all: anonymous, denied.
-    let r = raw(&s, "PUT", &format!("/__s3/fastgpt-private/{}", key), &hh, b"x");
+    let r = raw(
+        &s,
+        "PUT",
+        &format!("/__s3/fastgpt-private/{}", key),
+        &hh,
+        b"x",
+    );
     assert_eq!((r.status, r.s3_code()), (403, "AccessDenied".into()));
 
     let r = put(&s, &d, b"%PDF-1.4 body", None, &[]);
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(r.header("etag").is_some());
 
-    let p = raw(&s, "GET", &target(&s, d["previewUrl"].as_str().unwrap()), &[], b"");
+    let p = raw(
+        &s,
+        "GET",
+        &target(&s, d["previewUrl"].as_str().unwrap()),
+        &[],
+        b"",
+    );
     assert_eq!(p.status, 200, "{}", p.text());
     assert_eq!(p.body, b"%PDF-1.4 body");
     assert_eq!(p.header("content-type"), Some("application/pdf"));
     // The storage URL (url without its query) serves it too.
-    let g = raw(&s, "GET", url.split('?').next().map(|u| target(&s, u)).unwrap().as_str(), &[], b"");
+    let g = raw(
+        &s,
+        "GET",
+        url.split('?')
+            .next()
+            .map(|u| target(&s, u))
+            .unwrap()
+            .as_str(),
+        &[],
+        b"",
+    );
     assert_eq!(g.body, b"%PDF-1.4 body");
     // A tampered preview signature is refused.
-    let bad = target(&s, d["previewUrl"].as_str().unwrap()).replace("X-Amz-Expires=3600", "X-Amz-Expires=9999");
+    let bad = target(&s, d["previewUrl"].as_str().unwrap())
+        .replace("X-Amz-Expires=3600", "X-Amz-Expires=9999");
     let g = raw(&s, "GET", &bad, &[], b"");
-    assert_eq!((g.status, g.s3_code()), (403, "SignatureDoesNotMatch".into()));
+    assert_eq!(
+        (g.status, g.s3_code()),
+        (403, "SignatureDoesNotMatch".into())
+    );
 
     assert_eq!(
         uploads(&s),
-        vec![json!({"key": key, "contentType": "application/pdf", "size": 13, "filename": "report.pdf",
-                    "method": "PUT", "sentContentType": "application/pdf"})]
+        vec![
+            json!({"key": key, "contentType": "application/pdf", "size": 13, "filename": "report.pdf",
+                    "method": "PUT", "sentContentType": "application/pdf"})
+        ]
     );
 }
 
@@ -353,13 +566,40 @@ fn size_limit() {
     let max = [("X-Dev-Upload-Max", "10")];
     let d = presign_data(&s, CURRENT, &max, "a.bin");
     assert_eq!(d["maxSize"], 10);
-    let r = post_form(&s, &d, &form(&fields_of(&d), Some(("a.bin", "application/octet-stream", &[7u8; 11])), &[]), &[]);
+    let r = post_form(
+        &s,
+        &d,
+        &form(
+            &fields_of(&d),
+            Some(("a.bin", "application/octet-stream", &[7u8; 11])),
+            &[],
+        ),
+        &[],
+    );
     assert_eq!((r.status, r.s3_code()), (400, "EntityTooLarge".into()));
-    assert!(r.text().contains("<MaxSizeAllowed>10</MaxSizeAllowed>"), "{}", r.text());
-    let r = post_form(&s, &d, &form(&fields_of(&d), Some(("a.bin", "application/octet-stream", &[7u8; 10])), &[]), &[]);
+    assert!(
+        r.text().contains("<MaxSizeAllowed>10</MaxSizeAllowed>"),
+        "{}",
+        r.text()
+    );
+    let r = post_form(
+        &s,
+        &d,
+        &form(
+            &fields_of(&d),
+            Some(("a.bin", "application/octet-stream", &[7u8; 10])),
+            &[],
+        ),
+        &[],
+    );
     assert_eq!(r.status, 204, "{}", r.text());
 
-    let d = presign_data(&s, CURRENT, &[("X-Dev-Upload-Max", "10"), ("X-Dev-Presign", "put")], "a.bin");
+    let d = presign_data(
+        &s,
+        CURRENT,
+        &[("X-Dev-Upload-Max", "10"), ("X-Dev-Presign", "put")],
+        "a.bin",
+    );
     assert_eq!(d["maxSize"], 10);
     let r = put(&s, &d, &[7u8; 11], None, &[]);
     assert_eq!((r.status, r.s3_code()), (400, "EntityTooLarge".into()));
@@ -367,7 +607,12 @@ fn size_limit() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(uploads(&s).len(), 2);
 
-    let r = presign(&s, CURRENT, &[("X-Dev-Upload-Max", "0")], json!({"appId": APP, "chatId": "c", "filename": "a"}));
+    let r = presign(
+        &s,
+        CURRENT,
+        &[("X-Dev-Upload-Max", "0")],
+        json!({"appId": APP, "chatId": "c", "filename": "a"}),
+    );
     assert_eq!(r.status, 400);
 }
 
@@ -376,7 +621,12 @@ fn expired_presigns() {
     let s = start();
     let exp = ("X-Dev-Upload-Expired", "1");
     let d = presign_data(&s, CURRENT, &[exp], "a.txt");
-    let r = post_form(&s, &d, &form(&fields_of(&d), Some(("a.txt", "text/plain", b"x")), &[]), &[]);
+    let r = post_form(
+        &s,
+        &d,
+        &form(&fields_of(&d), Some(("a.txt", "text/plain", b"x")), &[]),
+        &[],
+    );
     assert_eq!((r.status, r.s3_code()), (403, "AccessDenied".into()));
     assert!(r.text().contains("Request has expired"), "{}", r.text());
 
@@ -393,20 +643,40 @@ fn authorization_header_is_rejected_by_storage() {
     let bearer = format!("Bearer {}", KEY);
     let auth = [("Authorization", bearer.as_str())];
     let d = presign_data(&s, CURRENT, &[], "a.txt");
-    let r = post_form(&s, &d, &form(&fields_of(&d), Some(("a.txt", "text/plain", b"x")), &[]), &auth);
+    let r = post_form(
+        &s,
+        &d,
+        &form(&fields_of(&d), Some(("a.txt", "text/plain", b"x")), &[]),
+        &auth,
+    );
     assert_eq!((r.status, r.s3_code()), (400, "InvalidArgument".into()));
-    assert!(r.text().contains("<ArgumentName>Authorization</ArgumentName>"), "{}", r.text());
+    assert!(
+        r.text()
+            .contains("<ArgumentName>Authorization</ArgumentName>"),
+        "{}",
+        r.text()
+    );
     assert!(!r.text().contains(KEY));
 
     let d = presign_data(&s, CURRENT, &[("X-Dev-Presign", "put")], "a.txt");
     let r = put(&s, &d, b"x", None, &auth);
     assert_eq!((r.status, r.s3_code()), (400, "InvalidArgument".into()));
-    assert!(r.text().contains("Only one auth mechanism allowed"), "{}", r.text());
+    assert!(
+        r.text().contains("Only one auth mechanism allowed"),
+        "{}",
+        r.text()
+    );
     assert!(uploads(&s).is_empty());
 
     let r = put(&s, &d, b"x", None, &[]);
     assert_eq!(r.status, 200);
-    let g = raw(&s, "GET", &target(&s, d["previewUrl"].as_str().unwrap()), &auth, b"");
+    let g = raw(
+        &s,
+        "GET",
+        &target(&s, d["previewUrl"].as_str().unwrap()),
+        &auth,
+        b"",
+    );
     assert_eq!((g.status, g.s3_code()), (400, "InvalidArgument".into()));
 }
 
@@ -415,7 +685,12 @@ fn storage_error_fault() {
     let s = start();
     let fault = ("X-Dev-Fault", "storage-error");
     let d = presign_data(&s, CURRENT, &[fault], "a.txt");
-    let r = post_form(&s, &d, &form(&fields_of(&d), Some(("a.txt", "text/plain", b"x")), &[]), &[]);
+    let r = post_form(
+        &s,
+        &d,
+        &form(&fields_of(&d), Some(("a.txt", "text/plain", b"x")), &[]),
+        &[],
+    );
     assert_eq!((r.status, r.s3_code()), (500, "InternalError".into()));
     let d = presign_data(&s, CURRENT, &[fault, ("X-Dev-Presign", "put")], "a.txt");
     let r = put(&s, &d, b"x", None, &[]);
@@ -425,9 +700,19 @@ fn storage_error_fault() {
     let times = [fault, ("X-Dev-Fault-Key", "up"), ("X-Dev-Fault-Times", "1")];
     let d1 = presign_data(&s, CURRENT, &times, "a.txt");
     let d2 = presign_data(&s, CURRENT, &times, "a.txt");
-    let r = post_form(&s, &d1, &form(&fields_of(&d1), Some(("a.txt", "text/plain", b"x")), &[]), &[]);
+    let r = post_form(
+        &s,
+        &d1,
+        &form(&fields_of(&d1), Some(("a.txt", "text/plain", b"x")), &[]),
+        &[],
+    );
     assert_eq!(r.status, 500);
-    let r = post_form(&s, &d2, &form(&fields_of(&d2), Some(("a.txt", "text/plain", b"x")), &[]), &[]);
+    let r = post_form(
+        &s,
+        &d2,
+        &form(&fields_of(&d2), Some(("a.txt", "text/plain", b"x")), &[]),
+        &[],
+    );
     assert_eq!(r.status, 204, "{}", r.text());
 }
 
@@ -443,16 +728,31 @@ fn presign_routing_auth_and_validation() {
     assert_eq!(r.status, 404);
     assert_eq!(presign(&s, LEGACY, &[], ok.clone()).status, 200);
     // Auth.
-    let r = raw(&s, "POST", CURRENT, &[("Content-Type", "application/json")], ok.to_string().as_bytes());
+    let r = raw(
+        &s,
+        "POST",
+        CURRENT,
+        &[("Content-Type", "application/json")],
+        ok.to_string().as_bytes(),
+    );
     assert_eq!(r.status, 500);
     assert_eq!(r.json()["statusText"], "unAuthorization");
     // Validation.
     for (body, field) in [
         (json!({"chatId": "c", "filename": "a"}), "appId"),
-        (json!({"appId": "xyz", "chatId": "c", "filename": "a"}), "appId"),
-        (json!({"appId": APP, "chatId": "", "filename": "a"}), "chatId"),
+        (
+            json!({"appId": "xyz", "chatId": "c", "filename": "a"}),
+            "appId",
+        ),
+        (
+            json!({"appId": APP, "chatId": "", "filename": "a"}),
+            "chatId",
+        ),
         (json!({"appId": APP, "chatId": "c"}), "filename"),
-        (json!({"appId": APP, "chatId": "c", "filename": 5}), "filename"),
+        (
+            json!({"appId": APP, "chatId": "c", "filename": 5}),
+            "filename",
+        ),
     ] {
         let r = presign(&s, CURRENT, &[("X-Dev-Errors", "e3")], body);
         assert_eq!(r.status, 400, "{}", r.text());

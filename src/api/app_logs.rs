@@ -1,10 +1,11 @@
-//! App log statistics: the chart data of an app's logs (§5).
+//! App logs: the chart data, the totals and the list of an app's chat logs (§5).
 
-use crate::api::args::check_id;
-use crate::api::body::{object_members, JsonObject};
-use crate::api::paths::post;
+use crate::api::args::{check_id, check_paging};
+use crate::api::body::{object_members, pass_through, JsonObject};
+use crate::api::paths::{post, query};
 use crate::api::Client;
 use crate::error::Error;
+use crate::http::url::query_string;
 use crate::transport::cancel::CancelToken;
 use serde_json::value::RawValue;
 
@@ -56,5 +57,52 @@ impl Client {
             post("/api/proApi/core/app/logs/getChartData", None, &body),
             cancel,
         )
+    }
+
+    /// `fastgpt_get_app_logs_total` (commercial edition): `{totalUsers, totalChats,
+    /// totalPoints}` of the app.
+    pub fn get_app_logs_total(
+        &self,
+        app_id: &str,
+        cancel: Option<&CancelToken>,
+    ) -> Result<String, Error> {
+        check_id("app_id", app_id)?;
+        let q = query_string([("appId", app_id)]);
+        self.call_envelope(
+            query("GET", "/api/proApi/core/app/logs/getTotalData", None, q),
+            cancel,
+        )
+    }
+
+    /// `fastgpt_get_app_logs`: one page of the app's chat logs between two dates;
+    /// `options_json` members (`sources`, `tmbIds`, `chatSearch`, `feedbackType`,
+    /// `unreadOnly`, `errorFilter`, ...) are passed through.
+    // The parameters of `fastgpt_get_app_logs`, one for one.
+    #[allow(clippy::too_many_arguments)]
+    pub fn get_app_logs(
+        &self,
+        app_id: &str,
+        date_start: &str,
+        date_end: &str,
+        offset: i32,
+        page_size: i32,
+        options_json: Option<&str>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<String, Error> {
+        check_id("app_id", app_id)?;
+        check_paging(offset, page_size)?;
+        let body = JsonObject::new()
+            .str("appId", app_id)
+            .str("dateStart", date_start)
+            .str("dateEnd", date_end)
+            .int("offset", offset.into())
+            .int("pageSize", page_size.into());
+        let body = pass_through(
+            body,
+            options_json,
+            &["appId", "dateStart", "dateEnd", "offset", "pageSize"],
+        )?
+        .finish();
+        self.call_envelope(post("/api/core/app/logs/list", None, &body), cancel)
     }
 }

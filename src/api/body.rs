@@ -111,6 +111,33 @@ pub(crate) fn object_members(
     Ok(members)
 }
 
+/// Appends the members of the caller's `options_json` object, values as written, except
+/// those named in `set` (the call's own parameters, which win). A name given twice keeps
+/// its first place and its last value.
+pub(crate) fn pass_through(
+    mut body: JsonObject,
+    options_json: Option<&str>,
+    set: &[&str],
+) -> Result<JsonObject, Error> {
+    let Some(o) = options_json else {
+        return Ok(body);
+    };
+    let mut members: Vec<(String, Box<RawValue>)> = Vec::new();
+    for (k, v) in object_members("options_json", o)? {
+        if set.contains(&k.as_str()) {
+            continue;
+        }
+        match members.iter_mut().find(|(mk, _)| *mk == k) {
+            Some(slot) => slot.1 = v,
+            None => members.push((k, v)),
+        }
+    }
+    for (k, v) in &members {
+        body = body.raw(k, v.get());
+    }
+    Ok(body)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

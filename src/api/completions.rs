@@ -1,6 +1,8 @@
 //! Chat completions (§5): the request body as sent, the whole answer, and the stream.
 
+use crate::api::args::check_id;
 use crate::api::body::{object_members, JsonObject};
+use crate::api::paths::post;
 use crate::api::Client;
 use crate::error::Error;
 use crate::http::{Kind, Request};
@@ -36,12 +38,17 @@ impl Client {
         cancel: Option<&CancelToken>,
     ) -> Result<StreamSession, Error> {
         let prepared = prepare_completion(request_json, true)?;
-        let req = Request::api(
+        let mut req = Request::api(
             "POST",
             self.options().completions_path.to_string(),
             Some(prepared.body.as_bytes()),
             Kind::Stream,
         );
+        if self.options().stream_resume {
+            // FastGPT (4.14.11+, v2) then mirrors the stream for core/chat/resume.
+            req.headers
+                .push(("x-fastgpt-stream-resume".to_string(), "1".to_string()));
+        }
         let mut attempts = 0;
         let acc = Accumulator::new(
             prepared.chat_id,
@@ -86,6 +93,23 @@ impl Client {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// `fastgpt_stop_chat_completion`: stops the running generation of a chat (v2 runs
+    /// poll the stop flag; v1 runs stop only when their client disconnects).
+    pub fn stop_chat_completion(
+        &self,
+        app_id: &str,
+        chat_id: &str,
+        cancel: Option<&CancelToken>,
+    ) -> Result<String, Error> {
+        check_id("app_id", app_id)?;
+        check_id("chat_id", chat_id)?;
+        let body = JsonObject::new()
+            .str("appId", app_id)
+            .str("chatId", chat_id)
+            .finish();
+        self.call_envelope(post("/api/v2/chat/stop", None, &body), cancel)
     }
 }
 

@@ -1,6 +1,7 @@
-//! Chat histories (conversations) of an app: list, init, rename or pin, delete, clear (§5).
+//! Chat histories (conversations) of an app: list, init, rename or pin, delete, clear, and
+//! (FastGPT 4.14.5+) generation status, read marks and batch delete (§5).
 
-use crate::api::args::{check_id, check_paging};
+use crate::api::args::{chat_id_list, check_id, check_paging};
 use crate::api::body::JsonObject;
 use crate::api::paths::{post, query};
 use crate::api::Client;
@@ -131,6 +132,63 @@ impl Client {
                 Some("/api/core/chat/clearHistories"),
                 q,
             ),
+            cancel,
+        )
+    }
+
+    /// `fastgpt_get_history_status`: the generation status and read mark of up to 200
+    /// chats (`chat_ids_json`: a JSON array of 1 to 200 non-empty strings).
+    pub fn get_history_status(
+        &self,
+        app_id: &str,
+        chat_ids_json: &str,
+        cancel: Option<&CancelToken>,
+    ) -> Result<String, Error> {
+        check_id("app_id", app_id)?;
+        let chat_ids = chat_id_list(chat_ids_json, 200)?;
+        let body = JsonObject::new()
+            .str("appId", app_id)
+            .raw("chatIds", &chat_ids)
+            .finish();
+        self.call_envelope(
+            post("/api/core/chat/history/getHistoryStatus", None, &body),
+            cancel,
+        )
+    }
+
+    /// `fastgpt_mark_chat_read`: marks a chat read (FastGPT also moves it to the top of the
+    /// history list).
+    pub fn mark_chat_read(
+        &self,
+        app_id: &str,
+        chat_id: &str,
+        cancel: Option<&CancelToken>,
+    ) -> Result<String, Error> {
+        check_id("app_id", app_id)?;
+        check_id("chat_id", chat_id)?;
+        let body = JsonObject::new()
+            .str("appId", app_id)
+            .str("chatId", chat_id)
+            .finish();
+        self.call_envelope(post("/api/core/chat/history/markRead", None, &body), cancel)
+    }
+
+    /// `fastgpt_delete_chat_histories`: deletes the chats of `chat_ids_json` (a JSON array
+    /// of at least one non-empty string) for good.
+    pub fn delete_chat_histories(
+        &self,
+        app_id: &str,
+        chat_ids_json: &str,
+        cancel: Option<&CancelToken>,
+    ) -> Result<String, Error> {
+        check_id("app_id", app_id)?;
+        let chat_ids = chat_id_list(chat_ids_json, usize::MAX)?;
+        let body = JsonObject::new()
+            .str("appId", app_id)
+            .raw("chatIds", &chat_ids)
+            .finish();
+        self.call_envelope(
+            post("/api/core/chat/history/batchDelete", None, &body),
             cancel,
         )
     }

@@ -12,32 +12,36 @@ pub(crate) mod args;
 pub(crate) mod body;
 pub mod completions;
 mod feedback;
+mod files;
 mod histories;
 pub(crate) mod paths;
 mod records;
 mod request;
+pub mod resume;
 pub mod upload;
 
 pub use completions::{prepare_completion, PreparedCompletion};
+pub use resume::ResumeStream;
 pub use upload::detect_content_type;
 
-use paths::PathFamily;
+use paths::PathMemory;
 
-/// A FastGPT client: configuration, connection pool and the remembered path family.
+/// A FastGPT client: configuration, connection pool and, per function with two paths, the
+/// path that answered.
 pub struct Client {
     http: Http,
-    /// For `api_paths: "auto"`: the family the first envelope answer came from.
-    family: PathFamily,
+    /// For `api_paths: "auto"`: per function, the path the first envelope answer came from.
+    paths: PathMemory,
 }
 
 impl Client {
     /// Creates a client from validated options (no request is sent).
     pub fn new(opts: Options) -> Result<Client, Error> {
         let opts = Arc::new(opts);
-        let family = PathFamily::new(opts.api_paths);
+        let paths = PathMemory::new(opts.api_paths);
         Ok(Client {
             http: Http::new(opts)?,
-            family,
+            paths,
         })
     }
 
@@ -48,5 +52,15 @@ impl Client {
 
     pub(crate) fn http(&self) -> &Http {
         &self.http
+    }
+
+    pub(crate) fn paths(&self) -> &PathMemory {
+        &self.paths
+    }
+
+    /// What `api_paths: "auto"` has learnt: for each function with two paths (named by its
+    /// current path), `"current"` or `"legacy"` once one answered with an envelope.
+    pub fn remembered_paths(&self) -> Vec<(&'static str, Option<&'static str>)> {
+        self.paths.learnt()
     }
 }

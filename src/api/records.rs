@@ -1,7 +1,8 @@
-//! The records (messages) of one chat: paged list, one record's detail, delete (§5).
+//! The records (messages) of one chat: paged list, cursor-paged list (v2), one record's
+//! detail, delete (§5).
 
 use crate::api::args::{check_id, check_paging};
-use crate::api::body::JsonObject;
+use crate::api::body::{pass_through, JsonObject};
 use crate::api::paths::{post, query};
 use crate::api::Client;
 use crate::error::Error;
@@ -63,7 +64,9 @@ impl Client {
             cancel,
         )
     }
-    /// `fastgpt_delete_chat_record`: deletes one record of a chat.
+
+    /// `fastgpt_delete_chat_record`: deletes one record of a chat (legacy: `POST
+    /// item/delete` with the ids in the query and in a JSON body).
     pub fn delete_chat_record(
         &self,
         app_id: &str,
@@ -79,12 +82,47 @@ impl Client {
             ("chatId", chat_id),
             ("contentId", content_id),
         ]);
+        // The legacy item/delete carries the ids in the query and in a JSON body: FastGPT
+        // 4.8.12-4.13 read the query, 4.14.0-4.14.10 the body.
+        let body = JsonObject::new()
+            .str("appId", app_id)
+            .str("chatId", chat_id)
+            .str("contentId", content_id)
+            .finish();
+        let ep = query(
+            "DELETE",
+            "/api/core/chat/record/delete",
+            Some("/api/core/chat/item/delete"),
+            q,
+        )
+        .legacy_as("POST", Some(body.as_bytes()));
+        self.call_envelope(ep, cancel)
+    }
+
+    /// `fastgpt_get_chat_records_v2`: cursor paging of a chat's records; `options_json`
+    /// members (`prevId`, `nextId`, `initialId`, `loadCustomFeedbacks`, `includeDeleted`,
+    /// `type`, ...) are passed through.
+    pub fn get_chat_records_v2(
+        &self,
+        app_id: &str,
+        chat_id: &str,
+        page_size: i32,
+        options_json: Option<&str>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<String, Error> {
+        check_id("app_id", app_id)?;
+        check_id("chat_id", chat_id)?;
+        check_paging(0, page_size)?;
+        let body = JsonObject::new()
+            .str("appId", app_id)
+            .str("chatId", chat_id)
+            .int("pageSize", page_size.into());
+        let body = pass_through(body, options_json, &["appId", "chatId", "pageSize"])?.finish();
         self.call_envelope(
-            query(
-                "DELETE",
-                "/api/core/chat/record/delete",
-                Some("/api/core/chat/item/delete"),
-                q,
+            post(
+                "/api/core/chat/record/getRecords_v2",
+                Some("/api/core/chat/getRecords_v2"),
+                &body,
             ),
             cancel,
         )

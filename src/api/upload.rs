@@ -182,7 +182,9 @@ impl Client {
                             format!("the presigned PUT header \"{k}\" is not a valid header"),
                         ));
                     }
-                    hs.push((k.clone(), v.to_string()));
+                    if let Some(keep) = check_presigned_header(k, v, data.len())? {
+                        hs.push((k.clone(), keep));
+                    }
                 }
                 let has_ct = hs
                     .iter()
@@ -226,8 +228,17 @@ impl Client {
         } else {
             "file"
         };
+        // §6.2 (revision 3): a URL the model can fetch, not the private bucket's address.
+        let url = self.fetchable_url(
+            app_id,
+            chat_id,
+            &key,
+            presign.preview_url.as_deref(),
+            storage_url,
+            cancel,
+        )?;
         Ok(json!({
-            "url": presign.preview_url.clone().unwrap_or(storage_url),
+            "url": url,
             "key": key,
             "name": file_name,
             "type": kind,
@@ -237,25 +248,87 @@ impl Client {
     }
 }
 
+/// Presigned PUT headers that would take over the storage request's host, framing or
+/// connection, or send credentials there (§6.2).
+const REFUSED_PRESIGNED_HEADERS: &[&str] = &[
+    "host",
+    "transfer-encoding",
+    "connection",
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+];
+
+/// Checks one presigned PUT header (§6.2): the value to send, or `None` for a
+/// `Content-Length` equal to the data length (the library sends its own, from the body; one
+/// that differs would leave the request unfinished).
+fn check_presigned_header(
+    name: &str,
+    value: &str,
+    data_len: usize,
+) -> Result<Option<String>, Error> {
+    if REFUSED_PRESIGNED_HEADERS
+        .iter()
+        .any(|r| name.eq_ignore_ascii_case(r))
+    {
+        return Err(Error::new(
+            FASTGPT_E_PROTOCOL,
+            format!(
+                "the presigned PUT header \"{name}\" is refused: the presign answer may not set Host, Transfer-Encoding, Connection, Authorization, Proxy-Authorization or Cookie; nothing was uploaded"
+            ),
+        ));
+    }
+    if name.eq_ignore_ascii_case("content-length") {
+        if value.trim().parse::<u64>().ok() != Some(data_len as u64)
+            || value.trim().starts_with('+')
+        {
+            return Err(Error::new(
+                FASTGPT_E_PROTOCOL,
+                format!(
+                    "the presigned PUT header Content-Length \"{value}\" differs from the data length ({data_len} bytes); nothing was uploaded"
+                ),
+            ));
+        }
+        return Ok(None);
+    }
+    Ok(Some(value.to_string()))
+}
+
 struct Upload<'a> {
     req: Request<'a>,
     body: Vec<u8>,
 }
 
 /// The absolute upload URL: `url` itself when it is http(s), or a path (`/...`) on the
-/// origin of the base URL.
+/// origin of the base URL. Refused (§6.2): userinfo (it would send `Authorization: Basic`
+/// to storage), and `http://` under an `https://` base URL (the file would go out in clear
+/// text). A password in the URL is never repeated.
 fn storage_url(url: &str, base_url: &str) -> Result<String, Error> {
-    let bad = || {
+    let shown = crate::http::url::redact_userinfo(url);
+    let refuse = |why: &str| {
         Error::new(
             FASTGPT_E_PROTOCOL,
-            format!("the presigned upload URL \"{url}\" is not an http(s) URL"),
+            format!("the presigned upload URL \"{shown}\" {why}"),
         )
     };
+    let bad = || refuse("is not an http(s) URL");
     if url.bytes().any(|b| b <= 0x20 || b == 0x7f) {
         return Err(bad());
     }
     let lower = url.to_ascii_lowercase();
     if lower.starts_with("http://") || lower.starts_with("https://") {
+        let rest = &url[url.find("://").map_or(0, |i| i + 3)..];
+        let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+        if authority.contains('@') {
+            return Err(refuse(
+                "carries userinfo (user:password@); no credentials are sent to storage",
+            ));
+        }
+        if lower.starts_with("http://") && base_url.to_ascii_lowercase().starts_with("https://") {
+            return Err(refuse(
+                "is http:// under an https:// base URL: the file would go out in clear text",
+            ));
+        }
         return Ok(url.to_string());
     }
     if url.starts_with('/') && !url.starts_with("//") {
@@ -412,16 +485,73 @@ mod tests {
     #[test]
     fn storage_urls() {
         let base = "https://fastgpt.example.com/base";
+        // Revision 3: http:// storage only under an http:// base URL.
         assert_eq!(
-            storage_url("http://s3:9000/b?x=1", base).unwrap(),
+            storage_url("http://s3:9000/b?x=1", "http://fastgpt:3000").unwrap(),
             "http://s3:9000/b?x=1"
         );
+        assert_eq!(
+            storage_url("https://s3:9000/b?x=1", base).unwrap(),
+            "https://s3:9000/b?x=1"
+        );
+        let e = storage_url("http://s3:9000/b?x=1", base).unwrap_err();
+        assert_eq!(e.status, FASTGPT_E_PROTOCOL);
+        for url in [
+            "https://u:pw-secret@s3/b",
+            "http://u:pw-secret@s3/b",
+            "https://u@s3/b?x=@",
+        ] {
+            let e = storage_url(url, "http://fastgpt:3000").unwrap_err();
+            assert_eq!(e.status, FASTGPT_E_PROTOCOL, "{url}");
+            assert!(!e.message.contains("pw-secret"), "{}", e.message);
+        }
+        assert!(storage_url("https://s3/b?sig=a@b", base).is_ok());
         assert_eq!(
             storage_url("/api/system/file/u/tok", base).unwrap(),
             "https://fastgpt.example.com/api/system/file/u/tok"
         );
         for bad in ["//evil/x", "ftp://x", "relative/path", "http://a b", ""] {
             assert!(storage_url(bad, base).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn presigned_headers() {
+        assert_eq!(
+            check_presigned_header("x-amz-acl", "private", 3)
+                .unwrap()
+                .as_deref(),
+            Some("private")
+        );
+        assert_eq!(
+            check_presigned_header("Content-Length", "3", 3).unwrap(),
+            None
+        );
+        for (k, v) in [
+            ("Content-Length", "4"),
+            ("content-length", "+3"),
+            ("Content-Length", "-3"),
+            ("Content-Length", ""),
+        ] {
+            assert_eq!(
+                check_presigned_header(k, v, 3).unwrap_err().status,
+                FASTGPT_E_PROTOCOL,
+                "{k}: {v}"
+            );
+        }
+        for k in [
+            "Host",
+            "TRANSFER-ENCODING",
+            "connection",
+            "Authorization",
+            "proxy-authorization",
+            "Cookie",
+        ] {
+            assert_eq!(
+                check_presigned_header(k, "x", 3).unwrap_err().status,
+                FASTGPT_E_PROTOCOL,
+                "{k}"
+            );
         }
     }
 

@@ -1,6 +1,7 @@
 //! # Suggested questions & app analytics
 //!
-//! Follow-up questions suggested for a chat, and an app's usage chart data.
+//! Follow-up questions suggested for a chat, and an app's logs: usage chart data, totals
+//! and the list of its chats.
 
 use std::ffi::c_char;
 
@@ -76,4 +77,77 @@ pub unsafe extern "C" fn fastgpt_get_app_logs_chart(
             opt_token!(cancel).as_ref()
         )
     )
+}
+
+/// Gets an app's log totals (`GET /api/proApi/core/app/logs/getTotalData?appId`,
+/// commercial edition, FastGPT >= 4.12.0). The community edition answers FASTGPT_E_API.
+///
+/// @param client    required.
+/// @param app_id    required.
+/// @param cancel    optional.
+/// @param out_json  optional; the envelope, `data` `{"totalUsers","totalChats",
+///                  "totalPoints"}`, or the error JSON.
+/// @return FASTGPT_OK or an error code.
+/// Since: 0.2.0
+#[no_mangle]
+pub unsafe extern "C" fn fastgpt_get_app_logs_total(
+    client: *const fastgpt_client,
+    app_id: *const c_char,
+    cancel: *const fastgpt_cancel_token,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    ffi_call!(
+        out_json,
+        try_arc!(client)?.get_app_logs_total(try_str!(app_id)?, opt_token!(cancel).as_ref())
+    )
+}
+
+/// Lists an app's chat logs between two dates, newest first
+/// (`POST /api/core/app/logs/list`; API keys from FastGPT 4.15.2, before which the server
+/// answers FASTGPT_E_API unAuthorization).
+///
+/// @param client        required.
+/// @param app_id        required.
+/// @param date_start    required; ISO-8601, sent as given.
+/// @param date_end      required; ISO-8601, sent as given.
+/// @param offset        >= 0.
+/// @param page_size     >= 1; always sent.
+/// @param options_json  optional; a JSON object whose members are sent as written
+///                      (`"sources"`, `"tmbIds"`, `"chatSearch"`, `"feedbackType"`,
+///                      `"unreadOnly"`, `"errorFilter"`, ...); members named like the
+///                      parameters are replaced by them.
+/// @param cancel        optional.
+/// @param out_json      optional; the envelope, `data` `{"total","list":[{"chatId","title",
+///                      "source","updateTime","messageCount",...}]}`, or the error JSON.
+/// @return FASTGPT_OK or an error code.
+/// Since: 0.2.0
+#[no_mangle]
+pub unsafe extern "C" fn fastgpt_get_app_logs(
+    client: *const fastgpt_client,
+    app_id: *const c_char,
+    date_start: *const c_char,
+    date_end: *const c_char,
+    offset: i32,
+    page_size: i32,
+    options_json: *const c_char,
+    cancel: *const fastgpt_cancel_token,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    ffi_call!(out_json, {
+        let c = try_arc!(client)?;
+        let (app_id, start, end) = (
+            try_str!(app_id)?,
+            try_str!(date_start)?,
+            try_str!(date_end)?,
+        );
+        c.get_app_logs(
+            app_id,
+            start,
+            end,
+            offset,
+            page_size,
+            opt_str!(options_json)?,
+            opt_token!(cancel).as_ref(),
+        )
+    })
 }

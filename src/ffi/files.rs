@@ -1,7 +1,11 @@
 //! # Chat files (uploads)
 //!
 //! Uploads a file (from a path, or from memory) to FastGPT's chat storage and returns a
-//! reference to put in an `image_url` or `file_url` part of a chat message.
+//! reference to put in an `image_url` or `file_url` part of a chat message, and gets a
+//! download URL for an uploaded file. Put both the result's `url` and its `key` into the
+//! message part (`{"type":"image_url","image_url":{"url":...},"key":...}` or
+//! `{"type":"file_url","name":...,"url":...,"key":...}`): FastGPT re-signs the URL from
+//! the key whenever the history is read, so the chat outlives the URL.
 
 use std::ffi::{c_char, c_void};
 
@@ -26,9 +30,10 @@ use super::{fastgpt_cancel_token, fastgpt_client};
 ///                   leading bytes (PNG, JPEG, GIF, WebP, ...), then from the extension.
 /// @param cancel     optional.
 /// @param out_json   optional; `{"url","key","name","type","preview_url"}` (`type` is
-///                   "image" for image/ content types, else "file"; `url` is the preview URL
-///                   when the server gives one, else the object's storage URL), or the error
-///                   JSON.
+///                   "image" for image/ content types, else "file"; `url` is one the model
+///                   can fetch: the preview URL when the server gives one, else the answer
+///                   of fastgpt_get_chat_file_url for the key, and only when that route is
+///                   missing the object's storage URL), or the error JSON.
 /// @return FASTGPT_OK; FASTGPT_E_INVALID_ARGUMENT for a file that cannot be read, and for a
 ///         file over the size limit the server states (nothing is uploaded then);
 ///         FASTGPT_E_HTTP when storage rejects the upload (its XML error in `body`); the
@@ -98,4 +103,40 @@ pub unsafe extern "C" fn fastgpt_upload_chat_bytes(
             opt_token!(cancel).as_ref(),
         )
     })
+}
+
+/// Gets a download URL, valid about an hour, for a file uploaded to this chat
+/// (`POST /api/core/chat/file/presignChatFileGetUrl`, legacy
+/// `/api/core/chat/presignChatFileGetUrl`; FastGPT >= 4.14.0). The reference SDK's
+/// presign_chat_file_get_url. The upload functions call it for their `url`.
+///
+/// @param client    required.
+/// @param app_id    required.
+/// @param chat_id   required; the chat the file was uploaded to.
+/// @param key       required; the upload result's `key`.
+/// @param cancel    optional.
+/// @param out_json  optional; the envelope, whose `data` is the URL (a path answered by
+///                  the server is resolved against the base URL's origin), or the error
+///                  JSON.
+/// @return FASTGPT_OK or an error code (a key of another app or chat is FASTGPT_E_API,
+///         unAuthChat, from FastGPT 4.15).
+/// Since: 0.2.0
+#[no_mangle]
+pub unsafe extern "C" fn fastgpt_get_chat_file_url(
+    client: *const fastgpt_client,
+    app_id: *const c_char,
+    chat_id: *const c_char,
+    key: *const c_char,
+    cancel: *const fastgpt_cancel_token,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    ffi_call!(
+        out_json,
+        try_arc!(client)?.get_chat_file_url(
+            try_str!(app_id)?,
+            try_str!(chat_id)?,
+            try_str!(key)?,
+            opt_token!(cancel).as_ref()
+        )
+    )
 }

@@ -1,7 +1,8 @@
 //! # Histories
 //!
 //! The chats of an app: list them, read one chat's initial state, rename or pin one,
-//! delete one, or delete all chats created through the API.
+//! delete one, or delete all chats created through the API. FastGPT 4.14.5+ adds the
+//! generation status and read mark of chats, marking one read, and deleting several.
 
 use std::ffi::c_char;
 
@@ -156,5 +157,93 @@ pub unsafe extern "C" fn fastgpt_clear_chat_histories(
     ffi_call!(
         out_json,
         try_arc!(client)?.clear_chat_histories(try_str!(app_id)?, opt_token!(cancel).as_ref())
+    )
+}
+
+/// Gets the generation status and read mark of chats
+/// (`POST /api/core/chat/history/getHistoryStatus`, FastGPT >= 4.14.11).
+///
+/// @param client         required.
+/// @param app_id         required.
+/// @param chat_ids_json  required; a JSON array of 1 to 200 non-empty strings.
+/// @param cancel         optional.
+/// @param out_json       optional; the envelope, `data` `{"list":[{"chatId","updateTime",
+///                       "chatGenerateStatus","hasBeenRead"}]}` (0 generating, 1 done,
+///                       2 error; unknown ids are left out), or the error JSON.
+/// @return FASTGPT_OK or an error code; FASTGPT_E_HTTP (404) from servers before 4.14.11.
+/// Since: 0.2.0
+#[no_mangle]
+pub unsafe extern "C" fn fastgpt_get_history_status(
+    client: *const fastgpt_client,
+    app_id: *const c_char,
+    chat_ids_json: *const c_char,
+    cancel: *const fastgpt_cancel_token,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    ffi_call!(
+        out_json,
+        try_arc!(client)?.get_history_status(
+            try_str!(app_id)?,
+            try_str!(chat_ids_json)?,
+            opt_token!(cancel).as_ref()
+        )
+    )
+}
+
+/// Marks a chat read (`POST /api/core/chat/history/markRead`, FastGPT >= 4.14.11). FastGPT
+/// also bumps its `updateTime`, which moves it to the top of the history list; an unknown
+/// chat is not an error.
+///
+/// @param client    required.
+/// @param app_id    required.
+/// @param chat_id   required.
+/// @param cancel    optional.
+/// @param out_json  optional; the envelope (`data` null), or the error JSON.
+/// @return FASTGPT_OK or an error code; FASTGPT_E_HTTP (404) from servers before 4.14.11.
+/// Since: 0.2.0
+#[no_mangle]
+pub unsafe extern "C" fn fastgpt_mark_chat_read(
+    client: *const fastgpt_client,
+    app_id: *const c_char,
+    chat_id: *const c_char,
+    cancel: *const fastgpt_cancel_token,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    ffi_call!(
+        out_json,
+        try_arc!(client)?.mark_chat_read(
+            try_str!(app_id)?,
+            try_str!(chat_id)?,
+            opt_token!(cancel).as_ref()
+        )
+    )
+}
+
+/// Deletes several chats for good, with their records and files
+/// (`POST /api/core/chat/history/batchDelete`, FastGPT >= 4.14.5). FastGPT deletes them
+/// whoever created them, when the key may read the app's chat logs.
+///
+/// @param client         required.
+/// @param app_id         required.
+/// @param chat_ids_json  required; a JSON array of at least one non-empty string.
+/// @param cancel         optional.
+/// @param out_json       optional; the envelope (`data` null), or the error JSON.
+/// @return FASTGPT_OK or an error code; FASTGPT_E_HTTP (404) from servers before 4.14.5.
+/// Since: 0.2.0
+#[no_mangle]
+pub unsafe extern "C" fn fastgpt_delete_chat_histories(
+    client: *const fastgpt_client,
+    app_id: *const c_char,
+    chat_ids_json: *const c_char,
+    cancel: *const fastgpt_cancel_token,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    ffi_call!(
+        out_json,
+        try_arc!(client)?.delete_chat_histories(
+            try_str!(app_id)?,
+            try_str!(chat_ids_json)?,
+            opt_token!(cancel).as_ref()
+        )
     )
 }

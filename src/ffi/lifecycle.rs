@@ -66,7 +66,9 @@ pub unsafe extern "C" fn fastgpt_client_new(
 /// `max_retries` (2), `retry_delay_ms` (1000), `max_retry_after_ms` (60000), `headers`
 /// (object of strings), `tls_roots` ("platform"|"webpki"), `ca_cert_pem`, `proxy`
 /// (http:// or socks5:// URL; "" = none; absent = environment), `api_paths`
-/// ("auto"|"current"|"legacy"), `completions_api` ("v1"|"v2"), `max_response_bytes`
+/// ("auto"|"current"|"legacy"; "auto" decides per function), `completions_api`
+/// ("v1"|"v2"), `stream_resume` (false; true asks FastGPT to keep a replay of streaming
+/// completions for fastgpt_resume_chat_completion_stream), `max_response_bytes`
 /// (64 MiB), `max_event_bytes` (16 MiB). Integers are JSON integers from 0 to 2147483647
 /// (`connect_timeout_ms` from 1); 0 means "no limit" for the three request/stream timeouts.
 ///

@@ -56,8 +56,8 @@
 //!       ffi_call!(out_json, try_arc!(client)?.do_thing(try_str!(app_id)?, opt_token!(cancel).as_ref()))
 //!   }
 //!   ```
-//! - Where the planned functions go: stop_chat_completion and
-//!   resume_chat_completion_stream in [`chat`]; stream_resume_open in [`pull_stream`];
+//! - The FastGPT 4.14-4.16 calls of revision 3 sit with their kin: stop_chat_completion
+//!   and resume_chat_completion_stream in [`chat`]; stream_resume_open in [`pull_stream`];
 //!   get_history_status, mark_chat_read and delete_chat_histories in [`histories`];
 //!   get_chat_records_v2 in [`records`]; get_chat_file_url in [`files`]; get_app_logs_total
 //!   and get_app_logs in [`analytics`].

@@ -5,7 +5,8 @@
 //! fastgpt_stream_next returns one event per call, fastgpt_stream_result the result so far,
 //! and fastgpt_stream_free closes the stream. A stream is used by one thread at a time; to
 //! stop a blocked fastgpt_stream_next from another thread, cancel its token. A stream holds
-//! references to its client and token, which may be freed first.
+//! references to its client and token, which may be freed first. fastgpt_stream_resume_open
+//! opens the resume of an interrupted round the same way.
 
 use std::ffi::c_char;
 use std::sync::Arc;
@@ -16,7 +17,8 @@ use super::cast::{
 };
 use super::out::out;
 use super::{fastgpt_cancel_token, fastgpt_client};
-use crate::stream::StreamSession;
+use crate::api::ResumeStream;
+use crate::stream::{EventView, StreamSession};
 use crate::{Client, Error};
 
 /// An open streaming completion read with fastgpt_stream_next. Used by one thread at a time.
@@ -31,11 +33,33 @@ impl Castable for fastgpt_stream {
 
 /// What a `fastgpt_stream *` points to.
 pub(crate) struct PullStream {
-    session: StreamSession,
+    session: Source,
     /// The stream holds a reference to its client until fastgpt_stream_free.
     _client: Arc<Client>,
     /// Set after a caught panic: the stream is then unusable.
     poisoned: Option<Error>,
+}
+
+/// What a pull stream reads: a completion, or the resume of one.
+enum Source {
+    Chat(StreamSession),
+    Resume(ResumeStream),
+}
+
+impl Source {
+    fn next_event(&mut self) -> Result<Option<EventView<'_>>, Error> {
+        match self {
+            Source::Chat(s) => s.next_event(),
+            Source::Resume(s) => s.next_event(),
+        }
+    }
+
+    fn result_json(&self) -> String {
+        match self {
+            Source::Chat(s) => s.result_json(),
+            Source::Resume(s) => s.result_json(),
+        }
+    }
 }
 
 /// The next event's name, data and text (NULL when it has none), owned by the session.
@@ -91,7 +115,43 @@ pub unsafe extern "C" fn fastgpt_stream_open(
         let c = try_arc!(client)?;
         let session = c.open_stream(try_str!(request_json)?, opt_token!(cancel).as_ref())?;
         out_stream.set(to_box_ptr(PullStream {
-            session,
+            session: Source::Chat(session),
+            _client: c,
+            poisoned: None,
+        }));
+        Ok(())
+    })
+}
+
+/// Opens the resume of `chat_id`'s stream (as fastgpt_resume_chat_completion_stream) for
+/// reading with fastgpt_stream_next; fastgpt_stream_result then carries `"resume"` too.
+///
+/// @param client      required.
+/// @param app_id      required.
+/// @param chat_id     required; the chat of the interrupted round.
+/// @param cancel      optional; the stream keeps a reference to it.
+/// @param out_stream  required; receives the stream, NULL on failure.
+/// @param out_error   optional; NULL on success, the error JSON otherwise.
+/// @return FASTGPT_OK or the error codes of fastgpt_resume_chat_completion_stream (never
+///         FASTGPT_E_ABORTED).
+/// Since: 0.2.0
+#[no_mangle]
+pub unsafe extern "C" fn fastgpt_stream_resume_open(
+    client: *const fastgpt_client,
+    app_id: *const c_char,
+    chat_id: *const c_char,
+    cancel: *const fastgpt_cancel_token,
+    out_stream: *mut *mut fastgpt_stream,
+    out_error: *mut *mut c_char,
+) -> i32 {
+    let out_stream = out!(out_stream);
+    ffi_call!(out_error, {
+        out_stream.required()?;
+        let c = try_arc!(client)?;
+        let (app_id, chat_id) = (try_str!(app_id)?, try_str!(chat_id)?);
+        let resumed = c.open_resume_stream(app_id, chat_id, opt_token!(cancel).as_ref())?;
+        out_stream.set(to_box_ptr(PullStream {
+            session: Source::Resume(resumed),
             _client: c,
             poisoned: None,
         }));

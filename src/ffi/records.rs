@@ -1,6 +1,7 @@
 //! # Records & feedback
 //!
-//! The records (messages) of one chat: list them page by page, read the workflow details of
+//! The records (messages) of one chat: list them page by page (or, FastGPT 4.14.4+, by
+//! cursor), read the workflow details of
 //! one AI record, delete one, and set the user's feedback on one. A record is named by its
 //! `dataId` (for an AI record, the `responseChatItemId` of its turn).
 
@@ -144,6 +145,47 @@ pub unsafe extern "C" fn fastgpt_send_feedback(
             try_str!(data_id)?,
             opt_str!(user_good_feedback)?,
             opt_str!(user_bad_feedback)?,
+            opt_token!(cancel).as_ref()
+        )
+    )
+}
+
+/// Gets a page of a chat's records by cursor (`POST /api/core/chat/record/getRecords_v2`,
+/// legacy `/api/core/chat/getRecords_v2`; FastGPT >= 4.14.4). Without a cursor: the newest
+/// `page_size` records. Lists are chronological; each item's `id` is its `dataId`.
+///
+/// @param client        required.
+/// @param app_id        required.
+/// @param chat_id       required.
+/// @param page_size     >= 1; always sent.
+/// @param options_json  optional; a JSON object whose members are sent as written: one
+///                      cursor `"prevId"` (older records), `"nextId"` (newer) or
+///                      `"initialId"` (a window around it), all dataIds, and
+///                      `"loadCustomFeedbacks"`, `"includeDeleted"`, `"type"`. `appId`,
+///                      `chatId` and `pageSize` members are replaced by the parameters.
+/// @param cancel        optional.
+/// @param out_json      optional; the envelope, `data` `{"list","total","hasMorePrev",
+///                      "hasMoreNext"}`, or the error JSON.
+/// @return FASTGPT_OK or an error code (an unknown cursor is FASTGPT_E_API, "Prev item not
+///         found" and the like).
+/// Since: 0.2.0
+#[no_mangle]
+pub unsafe extern "C" fn fastgpt_get_chat_records_v2(
+    client: *const fastgpt_client,
+    app_id: *const c_char,
+    chat_id: *const c_char,
+    page_size: i32,
+    options_json: *const c_char,
+    cancel: *const fastgpt_cancel_token,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    ffi_call!(
+        out_json,
+        try_arc!(client)?.get_chat_records_v2(
+            try_str!(app_id)?,
+            try_str!(chat_id)?,
+            page_size,
+            opt_str!(options_json)?,
             opt_token!(cancel).as_ref()
         )
     )

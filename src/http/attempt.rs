@@ -25,6 +25,10 @@ pub(crate) enum Failure {
     /// No complete answer (or a body over the limit). `connect_failure`: the request was
     /// not written whole, so the server cannot have acted on it.
     Exchange { error: Error, connect_failure: bool },
+    /// The request went out on a pooled connection that failed before a single response
+    /// byte arrived: the server had closed it while it was idle. Sent once more on a new
+    /// connection, not counted against `max_retries` (§7).
+    StalePooled { error: Error, connect_failure: bool },
 }
 
 /// A response whose head arrived; its body is still to be read under the same context.
@@ -61,10 +65,25 @@ impl Http {
         let mut ex = self.exchange(req, url, cancel, meta)?;
         let mut body = Vec::new();
         if (200..300).contains(&ex.status) {
-            // Rule 8: look at the first non-whitespace byte.
-            match peek_non_whitespace(&mut ex.reader, &mut body) {
-                Ok(Some(b'{')) => {}
-                Ok(_) => {
+            // Rule 8: look at the first non-whitespace byte; the whitespace before it counts
+            // toward max_event_bytes.
+            let max_ws = self.opts.max_event_bytes;
+            match peek_non_whitespace(&mut ex.reader, &mut body, max_ws) {
+                Ok(Peeked::Byte(b'{')) => {}
+                Ok(Peeked::TooMuchWhitespace) => {
+                    drop(ex.guard);
+                    return Err(Failure::Exchange {
+                        error: Error::new(
+                            FASTGPT_E_PROTOCOL,
+                            format!(
+                                "the HTTP {} answer starts with more than max_event_bytes ({max_ws} bytes) of whitespace",
+                                ex.status
+                            ),
+                        ),
+                        connect_failure: false,
+                    });
+                }
+                Ok(Peeked::Byte(_) | Peeked::Eof) => {
                     let Exchange {
                         ctx, guard, reader, ..
                     } = ex;
@@ -106,7 +125,7 @@ impl Http {
         let (request_timeout, idle) = match req.kind {
             Kind::Envelope | Kind::Generic | Kind::Upload => (o.timeout, None),
             Kind::Completion => (o.completion_timeout, None),
-            Kind::Stream => (None, o.stream_idle_timeout),
+            Kind::Stream => (o.stream_timeout, o.stream_idle_timeout),
         };
         let ctx = CallCtx::new(cancel, o.connect_timeout, request_timeout, idle);
         let guard = ctx.install();
@@ -200,18 +219,41 @@ fn read_limited(r: &mut impl Read, out: &mut Vec<u8>, limit: usize) -> Result<bo
     Ok(out.len() <= limit)
 }
 
-/// Reads until a non-whitespace byte (returned) or EOF (`None`); everything read is kept.
-fn peek_non_whitespace(r: &mut impl Read, out: &mut Vec<u8>) -> Result<Option<u8>, ureq::Error> {
+/// What the start of a body holds.
+#[derive(Debug, PartialEq, Eq)]
+enum Peeked {
+    /// The first non-whitespace byte.
+    Byte(u8),
+    /// The body ended (only whitespace, or nothing).
+    Eof,
+    /// More than the allowed whitespace came first.
+    TooMuchWhitespace,
+}
+
+/// Reads until a non-whitespace byte, EOF, or more than `max_ws` bytes of whitespace;
+/// everything read is kept (at most `max_ws` plus one read).
+fn peek_non_whitespace(
+    r: &mut impl Read,
+    out: &mut Vec<u8>,
+    max_ws: usize,
+) -> Result<Peeked, ureq::Error> {
     let mut chunk = vec![0u8; 16 * 1024];
     loop {
         let n = r.read(&mut chunk).map_err(ureq::Error::from)?;
         if n == 0 {
-            return Ok(None);
+            return Ok(Peeked::Eof);
+        }
+        if let Some(i) = chunk[..n].iter().position(|b| !b.is_ascii_whitespace()) {
+            if out.len() + i > max_ws {
+                return Ok(Peeked::TooMuchWhitespace);
+            }
+            out.extend_from_slice(&chunk[..n]);
+            return Ok(Peeked::Byte(chunk[i]));
+        }
+        if out.len() + n > max_ws {
+            return Ok(Peeked::TooMuchWhitespace);
         }
         out.extend_from_slice(&chunk[..n]);
-        if let Some(&b) = chunk[..n].iter().find(|b| !b.is_ascii_whitespace()) {
-            return Ok(Some(b));
-        }
     }
 }
 
@@ -252,6 +294,12 @@ fn failed(ctx: &CallCtx, e: ureq::Error) -> Failure {
         _ => (FASTGPT_E_TRANSPORT, "connection failure"),
     };
     let error = Error::new(status, format!("{what}: {e}"));
+    if ctx.failed_on_stale_pooled_connection() {
+        return Failure::StalePooled {
+            error,
+            connect_failure: !written,
+        };
+    }
     Failure::Exchange {
         error,
         connect_failure: !written,

@@ -21,6 +21,9 @@ struct Probe<'a> {
     error: Option<&'a RawValue>,
     #[serde(borrow)]
     choices: Option<&'a RawValue>,
+    /// The issues of a FastGPT validation error (4.14.7+).
+    #[serde(borrow, rename = "zodError")]
+    zod_error: Option<&'a RawValue>,
 }
 
 /// What the body is, as far as §2.1 cares.
@@ -129,21 +132,14 @@ pub fn classify(
     if let Some(code) = shape.envelope_code() {
         if !shape.envelope_code_is(200) {
             let p = shape.probe.as_ref().expect("an envelope has a probe");
-            let status_text = raw_string(p.status_text).filter(|s| !s.is_empty());
-            let msg = raw_string(p.message).filter(|s| !s.is_empty());
-            // The server's own message when it sent one, else a summary.
-            let message = msg.unwrap_or_else(|| {
-                format!(
-                    "FastGPT error {code}{}",
-                    status_text
-                        .as_ref()
-                        .map(|s| format!(" ({s})"))
-                        .unwrap_or_default()
-                )
-            });
-            let mut e = Error::new(FASTGPT_E_API, message);
+            let mut e = Error::new(FASTGPT_E_API, String::new());
             e.api_code = Some(code);
-            e.status_text = status_text;
+            e.status_text = raw_string(p.status_text).filter(|s| !s.is_empty());
+            // The server's message in English (§3), with the fields of a validation error.
+            let zod = p
+                .zod_error
+                .and_then(|z| serde_json::from_str::<Value>(z.get()).ok());
+            e.set_server_message(raw_string(p.message).as_deref(), zod.as_ref());
             return Err(e);
         }
     }
@@ -236,6 +232,17 @@ mod tests {
         assert_eq!(e.status, FASTGPT_E_API);
         assert_eq!(e.api_code, Some(serde_json::json!(514)));
         assert_eq!(e.status_text.as_deref(), Some("unAuthApiKey"));
+        assert_eq!((e.message.as_str(), e.message_key), ("m", None));
+        let key = br#"{"code":514,"statusText":"unAuthApiKey","message":"common:code_error.error_message.514","data":null}"#;
+        let e = classify(500, key, None, Kind::Envelope).unwrap_err();
+        assert_eq!(e.message, "Invalid API Key (unAuthApiKey)");
+        assert_eq!(
+            e.message_key.as_deref(),
+            Some("common:code_error.error_message.514")
+        );
+        let zod = br#"{"code":400,"statusText":"error","message":"Data validation error","data":null,"zodError":[{"code":"invalid_format","path":["appId"],"message":"Invalid ObjectId"}]}"#;
+        let e = classify(400, zod, None, Kind::Envelope).unwrap_err();
+        assert_eq!(e.message, "Data validation error: appId: Invalid ObjectId");
         // E2: HTTP 500 with the envelope.
         assert_eq!(
             classify(500, e1, None, Kind::Envelope).unwrap_err().status,

@@ -5,14 +5,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ureq::unversioned::transport::{
-    ConnectProxyConnector, Connector, RustlsConnector, SocksConnector,
-};
+use ureq::unversioned::transport::{Connector, RustlsConnector};
 use ureq::Agent;
 
 use crate::error::{sanitize_body, Error};
 use crate::options::{Options, ProxySetting, TlsRoots};
 use crate::transport::cancel::CancelToken;
+use crate::transport::proxy_connect::ProxyConnector;
 use crate::transport::{
     CallCtx, CancellableResolver, CancellableTcpConnector, PHASE_MARKER_TIMEOUT,
 };
@@ -175,11 +174,14 @@ impl Http {
             .timeout_recv_response(mark)
             .timeout_recv_body(mark)
             .build();
-        let connector =
-            ().chain(SocksConnector::default())
-                .chain(ConnectProxyConnector::default())
-                .chain(CancellableTcpConnector)
-                .chain(RustlsConnector::default());
+        // The proxy connector does HTTP proxies (absolute-form or CONNECT) and SOCKS5 itself,
+        // through the cancellable TCP transport (§4 `proxy`).
+        let connector = ()
+            .chain(ProxyConnector {
+                user_agent: opts.user_agent.clone(),
+            })
+            .chain(CancellableTcpConnector)
+            .chain(RustlsConnector::default());
         let agent = Agent::with_parts(config, connector, CancellableResolver::default());
         let secrets = Arc::new(opts.secrets());
         Ok(Http {

@@ -32,6 +32,7 @@ impl Http {
             ..Meta::default()
         };
         let mut retry = 0u32;
+        let mut resent = false;
         loop {
             meta.attempts = *attempts;
             if cancel.is_some_and(CancelToken::is_cancelled) {
@@ -39,7 +40,26 @@ impl Http {
             }
             *attempts += 1;
             meta.attempts = *attempts;
-            let (error, retryable, retry_after) = match attempt(&url, &mut meta) {
+            let outcome = match attempt(&url, &mut meta) {
+                // §7: once, at once, on a new connection (the pool's next idle connection
+                // was checked for EOF before reuse; this one died in between).
+                Err(Failure::StalePooled { .. }) if !resent => {
+                    resent = true;
+                    meta.http_status = None;
+                    meta.request_id = None;
+                    meta.retry_after_ms = None;
+                    continue;
+                }
+                Err(Failure::StalePooled {
+                    error,
+                    connect_failure,
+                }) => Err(Failure::Exchange {
+                    error,
+                    connect_failure,
+                }),
+                other => other,
+            };
+            let (error, retryable, retry_after) = match outcome {
                 Ok(v) => return Ok((v, meta)),
                 Err(Failure::Answer {
                     status,
@@ -54,10 +74,16 @@ impl Http {
                     let e = self.finish(error, &meta, Some(&body));
                     (e, retryable, meta.retry_after_ms)
                 }
-                Err(Failure::Exchange {
-                    error,
-                    connect_failure,
-                }) => {
+                Err(
+                    Failure::Exchange {
+                        error,
+                        connect_failure,
+                    }
+                    | Failure::StalePooled {
+                        error,
+                        connect_failure,
+                    },
+                ) => {
                     // §7: a connect failure or connect timeout (nothing was sent) for every
                     // call; a transport error after the request was written only where a
                     // repeat cannot redo work. Never a cancellation, another timeout, or an

@@ -5,7 +5,9 @@ use crate::error::Error;
 /// Normalises a base URL: it must be `http://` or `https://` with a host; a trailing `/`
 /// and then a trailing `/api`, `/api/v1` or `/api/v2` are removed.
 pub fn normalize_base_url(url: &str) -> Result<String, Error> {
-    let bad = |why: &str| Error::invalid(format!("base_url \"{url}\" {why}"));
+    // A password in the URL is never repeated, whatever else is wrong with it.
+    let shown = redact_userinfo(url);
+    let bad = |why: &str| Error::invalid(format!("base_url \"{shown}\" {why}"));
     let lower = url.to_ascii_lowercase();
     let rest = if lower.starts_with("http://") {
         &url[7..]
@@ -14,6 +16,11 @@ pub fn normalize_base_url(url: &str) -> Result<String, Error> {
     } else {
         return Err(bad("must start with http:// or https://"));
     };
+    if authority_of(rest).contains('@') {
+        return Err(bad(
+            "must not contain userinfo (user:password@): FastGPT authenticates by the API key only",
+        ));
+    }
     if url.bytes().any(|b| b <= 0x20 || b == 0x7f || b == b'\\') {
         return Err(bad(
             "must not contain spaces, control characters or backslashes",
@@ -45,6 +52,24 @@ pub fn normalize_base_url(url: &str) -> Result<String, Error> {
         return Err(bad("has no host"));
     }
     Ok(s)
+}
+
+/// The authority of the part of a URL after `scheme://`.
+fn authority_of(rest: &str) -> &str {
+    &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())]
+}
+
+/// `url` with the userinfo of its authority (if any) replaced by `***`, for messages.
+pub fn redact_userinfo(url: &str) -> String {
+    let Some(i) = url.find("://") else {
+        return url.to_string();
+    };
+    let rest = &url[i + 3..];
+    let authority = authority_of(rest);
+    match authority.rfind('@') {
+        Some(at) => format!("{}://***@{}", &url[..i], &rest[at + 1..]),
+        None => url.to_string(),
+    }
 }
 
 /// Percent-encodes everything but the RFC 3986 unreserved characters.
@@ -92,8 +117,17 @@ pub fn checked_request_path(path: &str) -> Result<String, Error> {
     {
         return Err(bad(&format!("must not contain {c:?}")));
     }
-    if path.split('/').any(|seg| seg == "." || seg == "..") {
-        return Err(bad("must not contain a '.' or '..' segment"));
+    // Dot segments, also percent-encoded: a normalising proxy or server resolves them.
+    if path.split('/').any(|seg| {
+        let seg = seg.to_ascii_lowercase().replace("%2e", ".");
+        seg == "." || seg == ".."
+    }) {
+        return Err(bad("must not contain a '.' or '..' segment (also as %2e)"));
+    }
+    // Encoded separators: a normalising proxy would turn them into `/` or `\\`.
+    let lower = path.to_ascii_lowercase();
+    if lower.contains("%2f") || lower.contains("%5c") {
+        return Err(bad("must not contain %2F or %5C (an encoded '/' or '\\')"));
     }
     let bytes = path.as_bytes();
     let mut out = String::with_capacity(path.len());
@@ -157,6 +191,20 @@ mod tests {
         ] {
             assert!(normalize_base_url(bad).is_err(), "{bad}");
         }
+        // Userinfo is refused (revision 3) and the password never repeated.
+        for bad in [
+            "http://u:pw-secret@h",
+            "http://u@h:3000/api",
+            "https://:pw-secret@h",
+            "ftp://u:pw-secret@h",
+            "http://u:pw-secret@h:99999",
+        ] {
+            let e = normalize_base_url(bad).unwrap_err();
+            assert!(!e.message.contains("pw-secret"), "{}", e.message);
+        }
+        assert_eq!(normalize_base_url("http://h/a@b").unwrap(), "http://h/a@b");
+        assert_eq!(redact_userinfo("https://u:p@h/x@y"), "https://***@h/x@y");
+        assert_eq!(redact_userinfo("https://h/x@y"), "https://h/x@y");
     }
 
     #[test]
@@ -177,9 +225,10 @@ mod tests {
             checked_request_path("/api/x/中").unwrap(),
             "/api/x/%E4%B8%AD"
         );
+        // Revision 3: an encoded '/' (%2F) is refused; other escapes are kept as given.
         assert_eq!(
-            checked_request_path("/api/a%2Fb/%zz").unwrap(),
-            "/api/a%2Fb/%25zz"
+            checked_request_path("/api/a%20b/%zz").unwrap(),
+            "/api/a%20b/%25zz"
         );
         assert_eq!(
             checked_request_path("/a\"<>{}").unwrap(),
@@ -199,9 +248,18 @@ mod tests {
             "/.",
             "/a/./b",
             "/a/..",
+            "/api/%2e%2e/x",
+            "/api/%2E%2E",
+            "/api/.%2e/x",
+            "/api/%2e/x",
+            "/api/..%2Fx",
+            "/api/a%2fb",
+            "/api/a%5cb",
+            "/api/a%5Cb",
         ] {
             assert!(checked_request_path(bad).is_err(), "{bad}");
         }
         assert!(checked_request_path("/a/.../b").is_ok());
+        assert!(checked_request_path("/a/%2e%2ex/b").is_ok());
     }
 }

@@ -276,7 +276,7 @@ impl StreamSession {
                         .and_then(Value::as_str)
                         .filter(|m| !m.is_empty())
                     {
-                        e.message = m.to_string();
+                        e.set_server_message(Some(m), None);
                     }
                 }
                 e.body = Some(sanitize_body(data.as_bytes(), &self.secrets));

@@ -33,6 +33,12 @@ pub(crate) struct CtxState {
     /// The whole request reached the socket (§7: such a failure is not retried for
     /// completions).
     request_written: bool,
+    /// This attempt tried to open a connection (otherwise it reused a pooled one).
+    connected: bool,
+    /// This attempt began sending its request.
+    sending: bool,
+    /// A byte of the response arrived.
+    response_started: bool,
 }
 
 /// The state of one attempt of one call, shared with the transport through a thread-local.
@@ -84,6 +90,9 @@ impl CallCtx {
                 last_activity: now,
                 interrupt: None,
                 request_written: false,
+                connected: false,
+                sending: false,
+                response_started: false,
             }),
         })
     }
@@ -111,6 +120,29 @@ impl CallCtx {
 
     pub(crate) fn mark_written(&self) {
         self.lock().request_written = true;
+    }
+
+    /// Records that the attempt tries to open a new connection.
+    pub(crate) fn mark_connected(&self) {
+        self.lock().connected = true;
+    }
+
+    /// Records that the attempt begins sending its request.
+    pub(crate) fn mark_sending(&self) {
+        self.lock().sending = true;
+    }
+
+    /// Records that a byte of the response arrived.
+    pub(crate) fn mark_response_started(&self) {
+        self.lock().response_started = true;
+    }
+
+    /// The attempt sent (or began sending) its request on a pooled connection, which
+    /// failed before a single response byte arrived, and was not interrupted: the server had closed the idle connection (§7:
+    /// the request is sent once more on a new connection).
+    pub fn failed_on_stale_pooled_connection(&self) -> bool {
+        let s = self.lock();
+        s.sending && !s.connected && !s.response_started && s.interrupt.is_none()
     }
 
     /// Records that bytes arrived (restarts the idle timer).

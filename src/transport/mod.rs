@@ -13,6 +13,13 @@
 //!   the deadline of the current phase are checked. ureq's own phase timeouts are set to a
 //!   year only so that it reports the phase (`NextTimeout::reason`) to the transport.
 //!
+//! - Proxies are connected by [`proxy_connect::ProxyConnector`] through the same TCP
+//!   transport, in the connect phase: `CONNECT` tunnels and SOCKS5 handshakes are bounded by
+//!   `connect_timeout_ms` and cancellable; `http://` targets behind an HTTP proxy are sent
+//!   in absolute-form.
+//! - Every send checks the token and the deadline, also one of zero bytes, and a run of
+//!   empty sends (a body shorter than its announced length) ends the request.
+//!
 //! A transport that gives up returns an I/O error and records why in the [`CallCtx`]; the
 //! caller then reports `FASTGPT_E_CANCELLED` or `FASTGPT_E_TIMEOUT` from that record.
 
@@ -20,6 +27,7 @@ pub mod call_ctx;
 pub mod cancel;
 pub mod dns;
 pub mod proxy;
+pub mod proxy_connect;
 pub mod tcp;
 pub mod tls;
 

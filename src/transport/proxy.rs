@@ -40,6 +40,13 @@ pub fn proxy_credentials(url: &str) -> Vec<String> {
             out.push(decoded);
         }
     }
+    // The `Proxy-Authorization: Basic` token, which a proxy may echo in an error page.
+    let (user, pass) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+    out.push(crate::transport::proxy_connect::base64(&format!(
+        "{}:{}",
+        percent_decode(user),
+        percent_decode(pass)
+    )));
     out
 }
 
@@ -152,8 +159,13 @@ mod tests {
         let e = check_proxy_url("ftp://user:secret@p").unwrap_err();
         assert!(!e.message.contains("secret"));
         assert_eq!(
-            proxy_credentials("http://user:pa%40ss@proxy:3128"),
-            vec!["user", "pa%40ss", "pa@ss"]
+            proxy_credentials("http://user:pa%40ss@proxy:3128")[..3],
+            ["user", "pa%40ss", "pa@ss"]
+        );
+        // ... and the Proxy-Authorization token (base64 of "user:pa@ss").
+        assert_eq!(
+            proxy_credentials("http://user:pa%40ss@proxy:3128")[3],
+            "dXNlcjpwYUBzcw=="
         );
         assert!(proxy_credentials("http://proxy:3128").is_empty());
     }

@@ -31,48 +31,60 @@ impl<In: Transport> Connector<In> for CancellableTcpConnector {
         if let Some(t) = chained {
             return Ok(Some(Either::A(t)));
         }
-        let addrs: Vec<SocketAddr> = details.addrs.iter().copied().collect();
-        let ctx = current();
-        let deadline = ctx.as_ref().map(|c| {
-            c.connect_deadline
-                .min(c.request_deadline.unwrap_or(c.connect_deadline))
-        });
-        let stream = match &ctx {
-            Some(c) if c.cancel.is_some() => {
-                let (tx, rx) = mpsc::channel();
-                std::thread::Builder::new()
-                    .name("fastgpt-connect".into())
-                    .spawn(move || {
-                        let _ = tx.send(connect_any(&addrs, deadline));
-                    })
-                    .map_err(ureq::Error::Io)?;
-                wait_for(&rx, Some(c), Phase::Connect)?
-            }
-            _ => connect_any(&addrs, deadline),
-        };
-        let stream = match stream {
-            Ok(s) => s,
-            Err(e) if e.kind() == io::ErrorKind::TimedOut => {
-                if let Some(c) = &ctx {
-                    c.check(Phase::Connect)?;
-                    return Err(c.record(Interrupt::Timeout(TimeoutKind::Connect)).into());
-                }
-                return Err(e.into());
-            }
-            Err(e) => return Err(e.into()),
-        };
-        stream.set_nodelay(true)?;
-        let buffers = LazyBuffers::new(
-            details.config.input_buffer_size(),
-            details.config.output_buffer_size(),
-        );
-        Ok(Some(Either::B(CancellableTcpTransport {
-            stream,
-            buffers,
-            read_timeout: None,
-            write_timeout: None,
-        })))
+        connect_tcp(details).map(|t| Some(Either::B(t)))
     }
+}
+
+/// Connects to `details.addrs` within `connect_timeout_ms` (and `timeout_ms`), checking the
+/// cancel token; used directly by the proxy connector for the proxy's address.
+pub(crate) fn connect_tcp(
+    details: &ConnectionDetails,
+) -> Result<CancellableTcpTransport, ureq::Error> {
+    let addrs: Vec<SocketAddr> = details.addrs.iter().copied().collect();
+    let ctx = current();
+    if let Some(c) = &ctx {
+        c.mark_connected();
+    }
+    let deadline = ctx.as_ref().map(|c| {
+        c.connect_deadline
+            .min(c.request_deadline.unwrap_or(c.connect_deadline))
+    });
+    let stream = match &ctx {
+        Some(c) if c.cancel.is_some() => {
+            let (tx, rx) = mpsc::channel();
+            std::thread::Builder::new()
+                .name("fastgpt-connect".into())
+                .spawn(move || {
+                    let _ = tx.send(connect_any(&addrs, deadline));
+                })
+                .map_err(ureq::Error::Io)?;
+            wait_for(&rx, Some(c), Phase::Connect)?
+        }
+        _ => connect_any(&addrs, deadline),
+    };
+    let stream = match stream {
+        Ok(s) => s,
+        Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+            if let Some(c) = &ctx {
+                c.check(Phase::Connect)?;
+                return Err(c.record(Interrupt::Timeout(TimeoutKind::Connect)).into());
+            }
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    stream.set_nodelay(true)?;
+    let buffers = LazyBuffers::new(
+        details.config.input_buffer_size(),
+        details.config.output_buffer_size(),
+    );
+    Ok(CancellableTcpTransport {
+        stream,
+        buffers,
+        read_timeout: None,
+        write_timeout: None,
+        zero_writes: 0,
+    })
 }
 
 fn connect_any(addrs: &[SocketAddr], deadline: Option<Instant>) -> io::Result<TcpStream> {
@@ -103,7 +115,14 @@ pub struct CancellableTcpTransport {
     buffers: LazyBuffers,
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
+    /// Consecutive calls that asked to send nothing (see [`MAX_ZERO_WRITES`]).
+    zero_writes: u32,
 }
+
+/// ureq asks to send 0 bytes when a request body ended before the length it announced
+/// (a `Content-Length` larger than the body): its send loop then never ends. That many
+/// consecutive empty sends end the request with an error instead of spinning.
+const MAX_ZERO_WRITES: u32 = 1000;
 
 impl std::fmt::Debug for CancellableTcpTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -128,6 +147,26 @@ impl Transport for CancellableTcpTransport {
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
         let phase = phase_of(&timeout);
         let ctx = current();
+        // Every call checks the token and the deadline, even one that sends nothing, so
+        // that no loop above it outlives them.
+        if let Some(c) = &ctx {
+            if phase == Phase::Send {
+                c.mark_sending();
+            }
+            c.check(phase)?;
+        }
+        if amount == 0 {
+            self.zero_writes += 1;
+            if self.zero_writes >= MAX_ZERO_WRITES {
+                return Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "the request body ended before the length it announced",
+                )
+                .into());
+            }
+            return Ok(());
+        }
+        self.zero_writes = 0;
         let mut written = 0;
         while written < amount {
             let slice = match &ctx {
@@ -179,6 +218,9 @@ impl Transport for CancellableTcpTransport {
                     self.buffers.input_appended(n);
                     if let Some(c) = &ctx {
                         c.touch();
+                        if n > 0 && phase == Phase::Receive {
+                            c.mark_response_started();
+                        }
                     }
                     return Ok(n > 0);
                 }
@@ -197,5 +239,73 @@ impl Transport for CancellableTcpTransport {
         let open =
             matches!(self.stream.read(&mut b), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
         open && self.stream.set_nonblocking(false).is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::cancel::CancelToken;
+    use crate::transport::CallCtx;
+    use std::net::TcpListener;
+
+    fn transport() -> (CancellableTcpTransport, TcpStream) {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let stream = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (peer, _) = l.accept().unwrap();
+        let t = CancellableTcpTransport {
+            stream,
+            buffers: LazyBuffers::new(1024, 1024),
+            read_timeout: None,
+            write_timeout: None,
+            zero_writes: 0,
+        };
+        (t, peer)
+    }
+
+    fn send_body_timeout() -> NextTimeout {
+        NextTimeout {
+            reason: ureq::Timeout::SendBody,
+            ..NextTimeout::default()
+        }
+    }
+
+    /// A body shorter than its announced length made ureq ask for empty sends forever
+    /// (the presigned `Content-Length` spin): a run of them is an error, not a loop.
+    #[test]
+    fn a_run_of_empty_sends_ends_the_request() {
+        let (mut t, _peer) = transport();
+        let mut n = 0;
+        let err = loop {
+            match t.transmit_output(0, send_body_timeout()) {
+                Ok(()) => n += 1,
+                Err(e) => break e,
+            }
+            assert!(n < 10 * MAX_ZERO_WRITES, "no end");
+        };
+        assert_eq!(n, MAX_ZERO_WRITES - 1);
+        assert!(err.to_string().contains("ended before"), "{err}");
+        // A real send in between resets the run.
+        let (mut t, _peer) = transport();
+        for _ in 0..3 * MAX_ZERO_WRITES {
+            if t.zero_writes + 1 == MAX_ZERO_WRITES {
+                t.buffers().output()[0] = b'x';
+                t.transmit_output(1, send_body_timeout()).unwrap();
+            }
+            t.transmit_output(0, send_body_timeout()).unwrap();
+        }
+    }
+
+    /// Even an empty send checks the cancel token.
+    #[test]
+    fn empty_sends_check_the_token() {
+        let (mut t, _peer) = transport();
+        let token = CancelToken::new();
+        let ctx = CallCtx::new(Some(&token), Duration::from_secs(10), None, None);
+        let _g = ctx.install();
+        t.transmit_output(0, send_body_timeout()).unwrap();
+        token.cancel();
+        assert!(t.transmit_output(0, send_body_timeout()).is_err());
+        assert_eq!(ctx.interrupt(), Some(Interrupt::Cancelled));
     }
 }

@@ -1,6 +1,6 @@
 /*
- * test_args.c: argument validation of every exported function (c-api.md §1, §3, §4, §5,
- * §6.1, §8, §9). Every invalid call must return FASTGPT_E_INVALID_ARGUMENT, write a valid
+ * test_args.c: argument validation of every exported function (docs/guide.md: the boundary,
+ * out-parameters, options, endpoints, pull streams, cancellation, versions). Every invalid call must return FASTGPT_E_INVALID_ARGUMENT, write a valid
  * error JSON (status, status_name, message; http_status/method null, attempts 0), store
  * NULL through out-pointers on entry, and send nothing: every client used here carries
  * X-Dev-Fault-Key and the dev server's counter for that key must stay 0.

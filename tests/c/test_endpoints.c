@@ -1,6 +1,6 @@
 /*
- * test_endpoints.c: every endpoint against the dev server (c-api.md §4 base URL and
- * api_paths, §5 wire rules, §6 completion request rules), with real state and with
+ * test_endpoints.c: every endpoint against the dev server (base URL and
+ * api_paths, wire rules of each call, completion request rules), with real state and with
  * X-Dev-Echo to assert exact wire details; a raw capture server checks byte-exact bodies.
  */
 #include "fgtest.h"
@@ -611,11 +611,20 @@ TEST(paths_auto_falls_back_to_legacy_and_remembers) {
     CHECK_JINT(out, "data.body.pageSize", 5); /* same request resent */
     fastgpt_string_free(out);
     CHECK_EQ_INT(dev_count(key), 2); /* probe + legacy */
-    /* remembered: the next calls go straight to legacy paths */
+    /* remembered per function (revision 3): the same call goes straight to legacy... */
+    CALL_OK(out, fastgpt_get_chat_histories(c, "a", 0, 5, NULL, NULL, &out));
+    CHECK_JSTR(out, "data.path", "/api/core/chat/getHistories");
+    fastgpt_string_free(out);
+    CHECK_EQ_INT(dev_count(key), 3);
+    /* ...and every other function probes its own current path once */
     CALL_OK(out, fastgpt_get_chat_records(c, "a", "c", 0, 5, 0, NULL, &out));
     CHECK_JSTR(out, "data.path", "/api/core/chat/getPaginationRecords");
     fastgpt_string_free(out);
-    CHECK_EQ_INT(dev_count(key), 3);
+    CHECK_EQ_INT(dev_count(key), 5);
+    CALL_OK(out, fastgpt_get_chat_records(c, "a", "c", 0, 5, 0, NULL, &out));
+    CHECK_JSTR(out, "data.path", "/api/core/chat/getPaginationRecords");
+    fastgpt_string_free(out);
+    CHECK_EQ_INT(dev_count(key), 6);
     CALL_OK(out, fastgpt_get_record_detail(c, "a", "c", "d", NULL, &out));
     CHECK_JSTR(out, "data.path", "/api/core/chat/getResData");
     fastgpt_string_free(out);
@@ -631,13 +640,18 @@ TEST(paths_auto_falls_back_to_legacy_and_remembers) {
     fastgpt_string_free(out);
     CALL_OK(out, fastgpt_delete_chat_record(c, "a", "c", "d", NULL, &out));
     CHECK_JSTR(out, "data.path", "/api/core/chat/item/delete");
-    CHECK_JSTR(out, "data.method", "DELETE");
+    /* the legacy delete: POST with the ids in the query and in a JSON body */
+    CHECK_JSTR(out, "data.method", "POST");
+    CHECK_JSTR(out, "data.query.contentId", "d");
+    CHECK_JSTR(out, "data.body.contentId", "d");
+    CHECK_JSTR(out, "data.body.chatId", "c");
+    CHECK_JSTR(out, "data.body.appId", "a");
     fastgpt_string_free(out);
     /* calls without a legacy path keep their one path */
     CALL_OK(out, fastgpt_get_chat_init(c, "a", "c", NULL, &out));
     CHECK_JSTR(out, "data.path", "/api/core/chat/init");
     fastgpt_string_free(out);
-    CHECK_EQ_INT(dev_count(key), 9);
+    CHECK_EQ_INT(dev_count(key), 17); /* 6 + 5 functions x (probe + legacy) + init */
     fastgpt_client_free(c);
 }
 
@@ -660,12 +674,18 @@ TEST(paths_auto_fallback_attempts_in_error) {
     CHECK_STR_NOT_CONTAINS(jget(out, "error.url"), "/record/");
     fastgpt_string_free(out);
     CHECK_EQ_INT(dev_count(key), 2);
-    /* the envelope fixed the family: next call goes straight to legacy */
+    /* the envelope fixed that function's path: its next call goes straight to legacy */
+    out = NULL;
+    rc = fastgpt_get_chat_records(c, "65f0000000000000000000aa", "c", 0, 5, 0, NULL, &out);
+    CHECK_RC(rc, FASTGPT_OK, out);
+    fastgpt_string_free(out);
+    CHECK_EQ_INT(dev_count(key), 3);
+    /* another function probes for itself (revision 3: per function, not per family) */
     out = NULL;
     rc = fastgpt_get_chat_histories(c, "65f0000000000000000000aa", 0, 5, NULL, NULL, &out);
     CHECK_RC(rc, FASTGPT_OK, out);
     fastgpt_string_free(out);
-    CHECK_EQ_INT(dev_count(key), 3);
+    CHECK_EQ_INT(dev_count(key), 5);
     fastgpt_client_free(c);
 }
 

@@ -1,6 +1,6 @@
 /*
- * test_errors.c: status codes and error JSON fields (c-api.md §2, §2.1, §3), secrets never
- * in error JSON (§1), timeouts (§4), retries (§7), using the dev server's error styles and
+ * test_errors.c: status codes and error JSON fields (docs/guide.md §6), secrets never
+ * in error JSON, timeouts, retries, using the dev server's error styles and
  * faults, plus a raw capture server for body-limit/UTF-8 cases.
  */
 #include "fgtest.h"

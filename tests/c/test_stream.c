@@ -1,5 +1,5 @@
 /*
- * test_stream.c: streaming completions (c-api.md §6, §6.1, §2.1 rule 8): the exact callback
+ * test_stream.c: streaming completions (docs/guide.md §7): the exact callback
  * sequence for each stream shape and fault, the accumulated result, errors with `partial`,
  * aborts, re-entrant callbacks, and the pull form.
  */

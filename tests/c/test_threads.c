@@ -1,6 +1,6 @@
 /*
- * test_threads.c: one client shared by many threads (c-api.md §4), cancellation from other
- * threads and deadlines (§8), and handle lifetimes while calls run (§4.1).
+ * test_threads.c: one client shared by many threads (docs/guide.md §5), cancellation
+ * from other threads and deadlines (§9), and handle lifetimes while calls run (§4).
  */
 #include "fgtest.h"
 

@@ -1,5 +1,5 @@
 /*
- * test_uploads.c: fastgpt_upload_chat_file / fastgpt_upload_chat_bytes (c-api.md §6.2):
+ * test_uploads.c: fastgpt_upload_chat_file / fastgpt_upload_chat_bytes (header group "Chat files"):
  * argument validation (no request sent), the presigned POST and PUT shapes of the dev
  * server, the result JSON, content-type detection, size limit and storage errors.
  */
@@ -103,8 +103,13 @@ TEST(upload_bytes_post_shape_png_detected) {
     url = jstr(jget(out, "url"));
     CHECKM(key != NULL && strncmp(key, "chat/", 5) == 0 && strstr(key, app) != NULL, "key %s", out);
     if (key && url) {
-        char *exp = xfmt("%s/__s3/fastgpt-private/%s", test_url(), key);
-        CHECK_STR_EQ(url, exp);
+        /* revision 3: no preview URL, so url is the file URL route's answer for the key
+           (a signed GET of the object), which the model can fetch */
+        char *exp = xfmt("%s/__s3/fastgpt-private/%s?", test_url(), key);
+        char *got = raw_http("GET", url + strlen(test_url()));
+        CHECKM(strncmp(url, exp, strlen(exp)) == 0 && strstr(url, "X-Amz-Signature=") != NULL, "url %s", url);
+        CHECKM(got != NULL && memcmp(got, PNG, 8) == 0, "GET %s", url);
+        free(got);
         free(exp);
         st = stored_upload(key);
         CHECKM(st != NULL, "upload not stored: %s", key);
@@ -146,14 +151,15 @@ TEST(upload_bytes_put_shapes) {
     free(key);
     fastgpt_string_free(out);
     out = NULL;
-    /* put-bare: no previewUrl -> url is data.url without its query */
+    /* put-bare: no previewUrl -> url is the file URL route's answer (a signed GET) */
     rc = fastgpt_upload_chat_bytes(bare, app, "c3", "img", NULL, PNG, sizeof PNG, NULL, &out);
     CHECK_RC(rc, FASTGPT_OK, out);
     CHECK_JNULL(out, "preview_url");
     CHECK_JSTR(out, "type", "image");
     url = jstr(jget(out, "url"));
     key = jstr(jget(out, "key"));
-    CHECKM(url != NULL && strchr(url, '?') == NULL && key != NULL && strstr(url, "/__s3/fastgpt-private/") != NULL,
+    CHECKM(url != NULL && key != NULL && strstr(url, "/__s3/fastgpt-private/") != NULL &&
+               strstr(url, key) != NULL && strstr(url, "X-Amz-Signature=") != NULL,
            "url %s", out);
     free(url);
     free(key);

@@ -44,7 +44,8 @@ namespace FastGpt.Tests
                 Assert.Equal(500, e.HttpStatus, "http_status (E2)");
                 Assert.Equal(514L, e.ApiCode, "api_code");
                 Assert.Equal("unAuthApiKey", e.StatusText, "status_text");
-                Assert.Contains("error_message.514", e.Message, "message");
+                // Contract revision 3: the English text of FastGPT's message key.
+                Assert.Equal("Invalid API Key (unAuthApiKey)", e.Message, "message");
                 Assert.Contains("\"code\":514", e.Body, "body");
                 Assert.Null(e.RetryAfterMs, "retry_after_ms");
                 Assert.Null(e.RequestId, "request_id (E2 sends none)");

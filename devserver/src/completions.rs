@@ -1,12 +1,16 @@
-//! SSE writer and the chat-completions "workflow".
+//! Chat completions (v1 and v2): the dev "workflow", saving the round, and the streamed or
+//! JSON answer. Depends on `app`, `sse`, `state`, `faults`, `util`.
 
+use crate::app::{self, ApiError, Ctx, Style};
+use crate::conn::Conn;
 use crate::faults::{Disposition, Fault};
 use crate::http::{Request, Response};
-use crate::routes::{self, ApiError, Ctx};
+use crate::release::{beta, v};
+use crate::sse::{error_frame_response, run, Ending, Frame, Kind, Live, SseOpts};
+use crate::state::{Round, DONE, ERRORED, GENERATING};
 use crate::util::{self, obj};
 use serde_json::{json, Map, Value};
-use std::io::Write;
-use std::net::TcpStream;
+use std::sync::Arc;
 use std::thread::sleep;
 use std::time::Duration;
 
@@ -17,239 +21,6 @@ pub const REASONING_TEXT: &str = "Let me think.";
 pub const ERROR_EVENT_DATA: &str =
     r#"{"code":510,"statusText":"insufficientQuota","message":"AI points exhausted","data":null}"#;
 const MANY_EVENT_TEXTS: [&str; 3] = ["ab", "中文", "c🙂"];
-
-// ---------------------------------------------------------------------------------------
-// SSE writer
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    AnswerText,
-    Heartbeat,
-    Reasoning,
-    Stop,
-    Done,
-    Other,
-}
-
-#[derive(Debug, Clone)]
-pub enum Frame {
-    /// `event:` line (if any), one `data:` line per `\n`-separated line of `data`.
-    Event {
-        event: Option<String>,
-        data: Vec<u8>,
-        kind: Kind,
-        delay_ms: u64,
-    },
-    /// Bytes written verbatim.
-    Raw { bytes: Vec<u8>, delay_ms: u64 },
-}
-
-impl Frame {
-    fn ev(event: Option<&str>, data: impl Into<Vec<u8>>, kind: Kind) -> Frame {
-        Frame::Event {
-            event: event.map(|s| s.to_string()),
-            data: data.into(),
-            kind,
-            delay_ms: 0,
-        }
-    }
-    fn kind(&self) -> Kind {
-        match self {
-            Frame::Event { kind, .. } => *kind,
-            Frame::Raw { .. } => Kind::Other,
-        }
-    }
-    fn delay_mut(&mut self) -> &mut u64 {
-        match self {
-            Frame::Event { delay_ms, .. } | Frame::Raw { delay_ms, .. } => delay_ms,
-        }
-    }
-}
-
-pub struct SseOpts {
-    pub eol: &'static [u8],
-    pub space: bool,
-    pub bytewise: bool,
-    pub comments: bool,
-    pub chunked: bool,
-    /// Header lines after the status line (without Date/Connection/Transfer-Encoding).
-    pub headers: Vec<(String, String)>,
-}
-
-impl SseOpts {
-    pub fn normal(extra: &[(String, String)]) -> SseOpts {
-        let mut headers = vec![
-            ("Content-Type".to_string(), "text/event-stream;charset=utf-8".to_string()),
-            ("Cache-Control".to_string(), "no-cache, no-transform".to_string()),
-            ("X-Accel-Buffering".to_string(), "no".to_string()),
-            ("Access-Control-Allow-Origin".to_string(), "*".to_string()),
-        ];
-        headers.extend(extra.iter().cloned());
-        SseOpts {
-            eol: b"\n",
-            space: true,
-            bytewise: false,
-            comments: false,
-            chunked: true,
-            headers,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ending {
-    /// Terminating chunk (if chunked), then FIN.
-    Clean,
-    /// RST after a short pause (so the written bytes reach the client).
-    Reset,
-    /// Silence for MS, then FIN without the terminating chunk.
-    Stall(u64),
-}
-
-struct Out<'a> {
-    w: &'a mut TcpStream,
-    chunked: bool,
-    bytewise: bool,
-}
-
-impl Out<'_> {
-    fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        if bytes.is_empty() {
-            return Ok(());
-        }
-        if self.bytewise {
-            for b in bytes {
-                self.send_one(std::slice::from_ref(b))?;
-            }
-            Ok(())
-        } else {
-            self.send_one(bytes)
-        }
-    }
-    fn send_one(&mut self, bytes: &[u8]) -> std::io::Result<()> {
-        if self.chunked {
-            let mut buf = format!("{:x}\r\n", bytes.len()).into_bytes();
-            buf.extend_from_slice(bytes);
-            buf.extend_from_slice(b"\r\n");
-            self.w.write_all(&buf)?;
-        } else {
-            self.w.write_all(bytes)?;
-        }
-        self.w.flush()
-    }
-}
-
-fn serialize(frame: &Frame, opts: &SseOpts, index: usize) -> Vec<u8> {
-    match frame {
-        Frame::Raw { bytes, .. } => bytes.clone(),
-        Frame::Event { event, data, .. } => {
-            let sep: &[u8] = if opts.space { b": " } else { b":" };
-            let mut out = Vec::new();
-            if opts.comments {
-                out.extend_from_slice(b": ping");
-                out.extend_from_slice(opts.eol);
-                if index == 0 {
-                    out.extend_from_slice(b"retry");
-                    out.extend_from_slice(sep);
-                    out.extend_from_slice(b"1000");
-                    out.extend_from_slice(opts.eol);
-                }
-                out.extend_from_slice(b"id");
-                out.extend_from_slice(sep);
-                out.extend_from_slice((index + 1).to_string().as_bytes());
-                out.extend_from_slice(opts.eol);
-            }
-            if let Some(e) = event {
-                out.extend_from_slice(b"event");
-                out.extend_from_slice(sep);
-                out.extend_from_slice(e.as_bytes());
-                out.extend_from_slice(opts.eol);
-            }
-            for line in data.split(|&b| b == b'\n') {
-                out.extend_from_slice(b"data");
-                out.extend_from_slice(sep);
-                out.extend_from_slice(line);
-                out.extend_from_slice(opts.eol);
-            }
-            out.extend_from_slice(opts.eol);
-            out
-        }
-    }
-}
-
-/// Write a whole SSE response. Write errors (client gone) end it quietly.
-pub fn run(w: &mut TcpStream, opts: &SseOpts, frames: &[Frame], ending: Ending) -> Disposition {
-    let mut head = String::from("HTTP/1.1 200 OK\r\n");
-    for (k, v) in &opts.headers {
-        head.push_str(&format!("{}: {}\r\n", k, v));
-    }
-    head.push_str(&format!("Date: {}\r\n", util::http_date(util::now_ms())));
-    head.push_str("Connection: close\r\n");
-    if opts.chunked {
-        head.push_str("Transfer-Encoding: chunked\r\n");
-    }
-    head.push_str("\r\n");
-    if w.write_all(head.as_bytes()).and_then(|_| w.flush()).is_err() {
-        return Disposition::Close;
-    }
-    let mut out = Out {
-        w,
-        chunked: opts.chunked,
-        bytewise: opts.bytewise,
-    };
-    if opts.comments {
-        let mut b = b": connected".to_vec();
-        b.extend_from_slice(opts.eol);
-        b.extend_from_slice(opts.eol);
-        if out.send(&b).is_err() {
-            return Disposition::Close;
-        }
-    }
-    let mut event_index = 0;
-    for f in frames {
-        let delay = match f {
-            Frame::Event { delay_ms, .. } | Frame::Raw { delay_ms, .. } => *delay_ms,
-        };
-        if delay > 0 {
-            sleep(Duration::from_millis(delay));
-        }
-        let bytes = serialize(f, opts, event_index);
-        if matches!(f, Frame::Event { .. }) {
-            event_index += 1;
-        }
-        if out.send(&bytes).is_err() {
-            return Disposition::Close;
-        }
-    }
-    match ending {
-        Ending::Clean => {
-            if opts.chunked {
-                let _ = out.w.write_all(b"0\r\n\r\n");
-                let _ = out.w.flush();
-            }
-            Disposition::Close
-        }
-        Ending::Reset => {
-            sleep(Duration::from_millis(100));
-            Disposition::Reset
-        }
-        Ending::Stall(ms) => {
-            sleep(Duration::from_millis(ms));
-            Disposition::Close
-        }
-    }
-}
-
-/// A lone `event: error` frame, as FastGPT E1/E2 writes handler errors on a stream: HTTP 200,
-/// no Content-Type (headers were never set), then close.
-pub fn error_frame_response(w: &mut TcpStream, data: &str, extra: &[(String, String)]) -> Disposition {
-    let opts = SseOpts {
-        headers: extra.to_vec(),
-        ..SseOpts::normal(&[])
-    };
-    let frames = [Frame::ev(Some("error"), data.as_bytes(), Kind::Other)];
-    run(w, &opts, &frames, Ending::Clean)
-}
 
 // ---------------------------------------------------------------------------------------
 // Completions
@@ -283,9 +54,12 @@ pub fn content_text(content: Option<&Value>) -> String {
             let mut out: Vec<String> = Vec::new();
             for p in parts {
                 match p.get("type").and_then(|t| t.as_str()) {
-                    Some("text") => {
-                        out.push(p.get("text").and_then(|t| t.as_str()).unwrap_or("").to_string())
-                    }
+                    Some("text") => out.push(
+                        p.get("text")
+                            .and_then(|t| t.as_str())
+                            .unwrap_or("")
+                            .to_string(),
+                    ),
                     Some("image_url") => out.push("[image]".into()),
                     Some("file_url") => out.push("[file]".into()),
                     _ => {}
@@ -304,7 +78,9 @@ fn human_value(content: Option<&Value>) -> Value {
             let mut v = Vec::new();
             for p in parts {
                 match p.get("type").and_then(|t| t.as_str()) {
-                    Some("text") => v.push(json!({"text": {"content": p.get("text").cloned().unwrap_or(json!(""))}})),
+                    Some("text") => v.push(
+                        json!({"text": {"content": p.get("text").cloned().unwrap_or(json!(""))}}),
+                    ),
                     Some("image_url") => v.push(json!({"file": {"type": "image", "name": "",
                         "url": p.pointer("/image_url/url").cloned().unwrap_or(json!(""))}})),
                     Some("file_url") => v.push(json!({"file": {"type": "file",
@@ -339,7 +115,10 @@ fn tool_value() -> Value {
 
 fn slow_ms(q: &str) -> Option<u64> {
     let i = q.find("/slow:")?;
-    let digits: String = q[i + 6..].chars().take_while(|c| c.is_ascii_digit()).collect();
+    let digits: String = q[i + 6..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
     digits.parse().ok()
 }
 
@@ -367,24 +146,71 @@ struct Turn {
     duration: f64,
     slow_ms: u64,
     node_error: bool,
+    /// The chat's first round (FastGPT titles a chat once: `chatTitle`).
+    first_round: bool,
+    title: String,
 }
 
-pub fn completions(ctx: &Ctx, version: u8, w: &mut TcpStream) -> Disposition {
+/// Header values that switch resume mirroring on (`x-fastgpt-stream-resume`).
+fn truthy_header(v: Option<&str>) -> bool {
+    matches!(
+        v.map(|s| s.trim().to_ascii_lowercase()).as_deref(),
+        Some("1" | "true" | "yes" | "on")
+    )
+}
+
+pub fn completions(ctx: &Ctx, version: u8, w: &mut Conn) -> Disposition {
     let req: &Request = ctx.req;
-    let body = match routes::parse_json_body(req) {
+    let body = match app::parse_json_body(req) {
         Ok(b) => b,
         Err(resp) => return ctx.respond(w, resp),
     };
     let stream = body.get("stream") == Some(&Value::Bool(true));
     let detail = body.get("detail") == Some(&Value::Bool(true));
-    let sse_errors = stream && ctx.style != routes::Style::E3;
-    let fail = |w: &mut TcpStream, e: ApiError| -> Disposition {
+    let sse_errors = stream && ctx.style != Style::E3Compat;
+    let fail = |w: &mut Conn, e: ApiError| -> Disposition {
         if sse_errors {
             error_frame_response(w, &e.body(ctx.style).to_string(), &ctx.extra_headers())
         } else {
             ctx.respond(w, ctx.render_error(&e))
         }
     };
+    // 4.14.11: the zod schema is parsed before the handler's try-block, so its failures are
+    // JSON even for `stream:true`; before 4.15.0 `null` members are rejected too.
+    if ctx.since(v(4, 14, 11), false) {
+        let json_fail = |w: &mut Conn, e: ApiError| ctx.respond(w, ctx.render_error(&e));
+        if !ctx.since(v(4, 15, 0), false) {
+            for k in [
+                "chatId",
+                "detail",
+                "stream",
+                "appId",
+                "responseChatItemId",
+                "variables",
+            ] {
+                if body.get(k) == Some(&Value::Null) {
+                    return json_fail(
+                        w,
+                        ctx.invalid(
+                            k,
+                            "invalid_type",
+                            "Invalid input: expected nonoptional, received null",
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(a) = body.get("appId").filter(|a| !a.is_null()) {
+            if !a.as_str().map(util::is_object_id).unwrap_or(false) {
+                return json_fail(w, ctx.invalid("appId", "invalid_format", HEX_MSG));
+            }
+        }
+        if let Some(Value::String(c)) = body.get("chatId") {
+            if c.chars().count() > 1024 {
+                return json_fail(w, ctx.invalid("chatId", "too_big", TOO_BIG_MSG));
+            }
+        }
+    }
 
     let key_app = match ctx.auth() {
         Ok(a) => a,
@@ -396,7 +222,7 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut TcpStream) -> Disposition {
     let app_id = match body.get("appId") {
         None | Some(Value::Null) => key_app.unwrap_or_else(|| DEFAULT_APP_ID.to_string()),
         Some(Value::String(s)) if util::is_object_id(s) => s.clone(),
-        Some(_) => return fail(w, ApiError::validation("appId", "Invalid")),
+        Some(_) => return fail(w, ctx.invalid("appId", "invalid_format", HEX_MSG)),
     };
     let messages = match body.get("messages") {
         Some(Value::Array(m)) => m.clone(),
@@ -408,16 +234,26 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut TcpStream) -> Disposition {
     }
     let chat_id = match body.get("chatId") {
         Some(Value::String(s)) if !s.trim().is_empty() => {
-            if s.chars().count() > 1024 {
-                return fail(w, ApiError::validation("chatId", "String must contain at most 1024 character(s)"));
+            if s.chars().count() > 1024 && ctx.since(v(4, 14, 11), true) {
+                return fail(w, ctx.invalid("chatId", "too_big", TOO_BIG_MSG));
             }
             s.clone()
         }
         _ => util::nanoid(24),
     };
+    let given_item_id =
+        matches!(body.get("responseChatItemId"), Some(Value::String(s)) if !s.is_empty());
     let response_item_id = match body.get("responseChatItemId") {
         Some(Value::String(s)) if !s.is_empty() => s.clone(),
         _ => util::nanoid(24),
+    };
+    // Before 4.9.8 the non-stream `id` was the request's chatId, or "".
+    let answer_id = if !ctx.since(v(4, 9, 8), true)
+        && !matches!(body.get("chatId"), Some(Value::String(s)) if !s.trim().is_empty())
+    {
+        Some(String::new())
+    } else {
+        None
     };
     let variables = match body.get("variables") {
         Some(Value::Object(m)) => m.clone(),
@@ -434,6 +270,18 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut TcpStream) -> Disposition {
 
     let turn = {
         let mut store = ctx.app.lock();
+        // 4.14.11: a chat that is still generating refuses a new round.
+        if ctx.since(v(4, 14, 11), false) && store.running_round(&app_id, &chat_id).is_some() {
+            drop(store);
+            return fail(
+                w,
+                ApiError::known(
+                    504001,
+                    "chatIsGenerating",
+                    "common:code_error.chat_error.chat_generating",
+                ),
+            );
+        }
         // Pending interactive on the last live AI item?
         let pending = store
             .live_items(&app_id, &chat_id)
@@ -441,7 +289,11 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut TcpStream) -> Disposition {
             .rev()
             .find(|i| i.obj == "AI")
             .and_then(|i| {
-                let inter = i.value.as_array()?.iter().find_map(|v| v.get("interactive"))?;
+                let inter = i
+                    .value
+                    .as_array()?
+                    .iter()
+                    .find_map(|v| v.get("interactive"))?;
                 if inter.pointer("/params/userSelectedVal").is_some() {
                     return None;
                 }
@@ -453,6 +305,19 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut TcpStream) -> Disposition {
                         .collect::<Vec<_>>(),
                 ))
             });
+        // 4.15.0-beta2: a responseChatItemId that the chat already has is refused.
+        if given_item_id
+            && ctx.since(beta(4, 15, 0, 2), false)
+            && pending.is_none()
+            && store
+                .live_items(&app_id, &chat_id)
+                .iter()
+                .any(|i| i.data_id == response_item_id)
+        {
+            drop(store);
+            let msg = format!("Chat dataId already exists: {}", response_item_id);
+            return fail(w, ApiError::plain(500, &msg).user());
+        }
         let mode = match &pending {
             Some((_, opts)) if opts.contains(&question) => Mode::Continue(question.clone()),
             _ if question.contains("/select") => Mode::Select,
@@ -473,14 +338,18 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut TcpStream) -> Disposition {
                         answer_chunks = vec![answer.clone()];
                     }
                     Fault::ManyEvents(n) => {
-                        answer_chunks = (0..*n).map(|i| MANY_EVENT_TEXTS[i % 3].to_string()).collect();
+                        answer_chunks = (0..*n)
+                            .map(|i| MANY_EVENT_TEXTS[i % 3].to_string())
+                            .collect();
                         answer = answer_chunks.concat();
                     }
                     _ => {}
                 }
             }
         }
-        let reasoning = question.contains("/reasoning").then(|| REASONING_TEXT.to_string());
+        let reasoning = question
+            .contains("/reasoning")
+            .then(|| REASONING_TEXT.to_string());
         let tool = question.contains("/tool") && mode == Mode::Normal;
         let slow = slow_ms(&question).unwrap_or(0);
         let node_error = req.header("x-dev-node-error") == Some("1");
@@ -517,15 +386,32 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut TcpStream) -> Disposition {
         // Save.
         let skip_save = stream && ctx.has(&Fault::ErrorEventFirst);
         let mut all_variables = Map::new();
+        let mut first_round = false;
+        let mut title = String::new();
         if !skip_save {
             let chat = store.touch_chat(&app_id, &chat_id, &question);
+            first_round = chat.rounds == 1;
+            title = if chat.custom_title.is_empty() {
+                chat.title.clone()
+            } else {
+                chat.custom_title.clone()
+            };
+            chat.generate_status = if stream { GENERATING } else { DONE };
+            chat.has_been_read = false;
             for (k, v) in &variables {
                 chat.variables.insert(k.clone(), v.clone());
             }
             all_variables = chat.variables.clone();
             let human_id = util::nanoid(24);
-            store.push_item(&app_id, &chat_id, &human_id, "Human", human_value(last.get("content")),
-                Value::Null, 0.0);
+            store.push_item(
+                &app_id,
+                &chat_id,
+                &human_id,
+                "Human",
+                human_value(last.get("content")),
+                Value::Null,
+                0.0,
+            );
             let mut ai_value = Vec::new();
             if let Some(r) = &reasoning {
                 ai_value.push(json!({"reasoning": {"content": r}}));
@@ -550,8 +436,15 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut TcpStream) -> Disposition {
                         item.duration_seconds = round2(item.duration_seconds + duration);
                     }
                 }
-                _ => store.push_item(&app_id, &chat_id, &response_item_id, "AI", Value::Array(ai_value),
-                    Value::Array(nodes.clone()), duration),
+                _ => store.push_item(
+                    &app_id,
+                    &chat_id,
+                    &response_item_id,
+                    "AI",
+                    Value::Array(ai_value),
+                    Value::Array(nodes.clone()),
+                    duration,
+                ),
             }
         }
         Turn {
@@ -567,6 +460,8 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut TcpStream) -> Disposition {
             duration,
             slow_ms: slow,
             node_error,
+            first_round,
+            title,
         }
     };
 
@@ -574,11 +469,65 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut TcpStream) -> Disposition {
         if turn.slow_ms > 0 {
             sleep(Duration::from_millis(turn.slow_ms));
         }
-        let v = non_stream_body(&turn, detail);
+        let mut v = non_stream_body(&turn, detail);
+        if let Some(id) = &answer_id {
+            v["id"] = json!(id);
+        }
+        if ctx.since(beta(4, 15, 0, 5), false) {
+            v["title"] = json!(turn.title);
+        }
+        if stream {
+            set_status(ctx, &app_id, &chat_id, DONE);
+        }
         return ctx.respond(w, Response::json(200, &v));
     }
-    stream_turn(ctx, &turn, version, detail, w)
+    // The round, shared with `v2/chat/stop` and `core/chat/resume`.
+    let wants_mirror = version == 2
+        && ctx.since(v(4, 14, 11), true)
+        && truthy_header(req.header("x-fastgpt-stream-resume"));
+    let unavailable = wants_mirror && ctx.has(&Fault::ResumeUnavailable);
+    let round = Arc::new(Round::new(
+        version,
+        wants_mirror && !unavailable,
+        unavailable,
+    ));
+    {
+        let mut store = ctx.app.lock();
+        // Finished rounds are no longer needed (resume reads a finished chat's records).
+        store.rounds.retain(|_, r| !r.is_done());
+        store
+            .rounds
+            .insert((app_id.clone(), chat_id.clone()), Arc::clone(&round));
+    }
+    let live = Live {
+        round: &round,
+        // Compatibility mode: only rounds that ask to be resumable (or are cut on purpose).
+        outlive_client: version == 2
+            && ctx.since(
+                v(4, 14, 5),
+                truthy_header(req.header("x-fastgpt-stream-resume"))
+                    || ctx
+                        .faults
+                        .iter()
+                        .any(|f| matches!(f, Fault::CutMidStream(_))),
+            ),
+        cut: None,
+    };
+    let d = stream_turn(ctx, &turn, version, detail, w, Some(&live));
+    round.finish();
+    let errored = ctx.has(&Fault::ErrorEvent);
+    set_status(ctx, &app_id, &chat_id, if errored { ERRORED } else { DONE });
+    d
 }
+
+fn set_status(ctx: &Ctx, app_id: &str, chat_id: &str, status: u8) {
+    if let Some(c) = ctx.app.lock().chat_mut(app_id, chat_id) {
+        c.generate_status = status;
+    }
+}
+
+const HEX_MSG: &str = "Invalid string: must match pattern /^[0-9a-fA-F]{24}$/";
+const TOO_BIG_MSG: &str = "Too big: expected string to have <=1024 characters";
 
 fn non_stream_body(t: &Turn, detail: bool) -> Value {
     let content = match (&t.mode, detail) {
@@ -618,8 +567,36 @@ fn non_stream_body(t: &Turn, detail: bool) -> Value {
     v
 }
 
-fn stream_turn(ctx: &Ctx, t: &Turn, version: u8, detail: bool, w: &mut TcpStream) -> Disposition {
+fn stream_turn(
+    ctx: &Ctx,
+    t: &Turn,
+    version: u8,
+    detail: bool,
+    w: &mut Conn,
+    live: Option<&Live>,
+) -> Disposition {
     let req = ctx.req;
+    // Release facts (versions reference §6): compatibility mode keeps this server's
+    // earlier stream (4.9.7–4.14.10 end sequence, no chatTitle).
+    let heartbeats_on = ctx.since(v(4, 8, 12), true);
+    let duration_on = ctx.since(v(4, 9, 7), true);
+    let bare_duration = ctx
+        .release
+        .map(|r| r.within(v(4, 9, 7), Some(v(4, 9, 8))))
+        .unwrap_or(false);
+    let done_last = ctx.since(v(4, 14, 11), false);
+    let title_frame = t.first_round
+        && match ctx.release {
+            Some(r) if r.within(beta(4, 15, 0, 5), Some(v(4, 15, 0))) => true,
+            Some(r) => r >= v(4, 15, 0) && detail,
+            None => false,
+        };
+    let old_stop = !ctx.since(v(4, 8, 20), true);
+    let value_ids = ctx.since(v(4, 14, 7), false);
+    let flow_object_bug = ctx
+        .release
+        .map(|r| r.within(v(4, 14, 7), Some(v(4, 14, 8))))
+        .unwrap_or(false);
     let ev = |name: &'static str| if detail { Some(name) } else { None };
     let hb_ms = req
         .header("x-dev-heartbeat-ms")
@@ -631,18 +608,40 @@ fn stream_turn(ctx: &Ctx, t: &Turn, version: u8, detail: bool, w: &mut TcpStream
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(ctx.app.cfg.chunk_delay_ms);
     let heartbeat = || Frame::ev(ev("answer"), text_chunk(""), Kind::Heartbeat);
+    let tool = |mut v: Value| {
+        if value_ids {
+            v["responseValueId"] = json!("call_1");
+        }
+        v.to_string()
+    };
     let nodes_json = |n: &Value| n.to_string();
 
     let mut f: Vec<Frame> = Vec::new();
     if detail && !t.variables.is_empty() {
-        f.push(Frame::ev(Some("updateVariables"), Value::Object(t.variables.clone()).to_string(), Kind::Other));
+        f.push(Frame::ev(
+            Some("updateVariables"),
+            Value::Object(t.variables.clone()).to_string(),
+            Kind::Other,
+        ));
     }
     if detail && version == 2 {
-        f.push(Frame::ev(Some("flowNodeResponse"), nodes_json(&t.nodes[0]), Kind::Other));
+        f.push(Frame::ev(
+            Some("flowNodeResponse"),
+            nodes_json(&t.nodes[0]),
+            Kind::Other,
+        ));
     }
     if detail {
-        let name = if t.mode == Mode::Normal { "AI 对话" } else { "用户选择" };
-        f.push(Frame::ev(Some("flowNodeStatus"), json!({"status": "running", "name": name}).to_string(), Kind::Other));
+        let name = if t.mode == Mode::Normal {
+            "AI 对话"
+        } else {
+            "用户选择"
+        };
+        f.push(Frame::ev(
+            Some("flowNodeStatus"),
+            json!({"status": "running", "name": name}).to_string(),
+            Kind::Other,
+        ));
     }
     // Heartbeats: fault first, then the /slow:MS workflow time.
     let mut pending_delay = 0u64;
@@ -657,7 +656,7 @@ fn stream_turn(ctx: &Ctx, t: &Turn, version: u8, detail: bool, w: &mut TcpStream
     }
     if t.slow_ms > 0 {
         let mut elapsed = 0;
-        while elapsed + hb_ms <= t.slow_ms {
+        while heartbeats_on && elapsed + hb_ms <= t.slow_ms {
             let mut h = heartbeat();
             *h.delay_mut() = hb_ms;
             f.push(h);
@@ -673,23 +672,51 @@ fn stream_turn(ctx: &Ctx, t: &Turn, version: u8, detail: bool, w: &mut TcpStream
     if t.tool && detail {
         let tool_call = json!({"tool": {"id": "call_1", "toolName": "Search", "toolAvatar": "",
             "functionName": "search", "params": "", "response": ""}});
-        push_delayed(&mut f, Frame::ev(Some("toolCall"), tool_call.to_string(), Kind::Other));
-        f.push(Frame::ev(Some("toolParams"), json!({"tool": {"id": "call_1", "params": "{\"q\":"}}).to_string(), Kind::Other));
-        f.push(Frame::ev(Some("toolParams"), json!({"tool": {"id": "call_1", "params": "\"x\"}"}}).to_string(), Kind::Other));
-        f.push(Frame::ev(Some("toolResponse"), json!({"tool": {"id": "call_1", "response": "found"}}).to_string(), Kind::Other));
+        push_delayed(
+            &mut f,
+            Frame::ev(Some("toolCall"), tool(tool_call), Kind::Other),
+        );
+        f.push(Frame::ev(
+            Some("toolParams"),
+            tool(json!({"tool": {"id": "call_1", "params": "{\"q\":"}})),
+            Kind::Other,
+        ));
+        f.push(Frame::ev(
+            Some("toolParams"),
+            tool(json!({"tool": {"id": "call_1", "params": "\"x\"}"}})),
+            Kind::Other,
+        ));
+        f.push(Frame::ev(
+            Some("toolResponse"),
+            tool(json!({"tool": {"id": "call_1", "response": "found"}})),
+            Kind::Other,
+        ));
         if version == 2 {
-            f.push(Frame::ev(Some("flowNodeResponse"), nodes_json(&t.nodes[1]), Kind::Other));
+            f.push(Frame::ev(
+                Some("flowNodeResponse"),
+                nodes_json(&t.nodes[1]),
+                Kind::Other,
+            ));
         }
     }
     if let Some(r) = &t.reasoning {
         for piece in util::chunk_chars(r, 3) {
-            push_delayed(&mut f, Frame::ev(ev("answer"), reasoning_chunk(&piece), Kind::Reasoning));
+            push_delayed(
+                &mut f,
+                Frame::ev(ev("answer"), reasoning_chunk(&piece), Kind::Reasoning),
+            );
         }
     }
     if t.mode == Mode::Select {
         if detail {
-            push_delayed(&mut f, Frame::ev(Some("interactive"),
-                json!({"interactive": interactive_value()}).to_string(), Kind::Other));
+            push_delayed(
+                &mut f,
+                Frame::ev(
+                    Some("interactive"),
+                    json!({"interactive": interactive_value()}).to_string(),
+                    Kind::Other,
+                ),
+            );
         }
     } else {
         for (i, piece) in t.answer_chunks.iter().enumerate() {
@@ -702,14 +729,40 @@ fn stream_turn(ctx: &Ctx, t: &Turn, version: u8, detail: bool, w: &mut TcpStream
     }
     if detail && version == 2 {
         let last = t.nodes.last().expect("nodes");
-        push_delayed(&mut f, Frame::ev(Some("flowNodeResponse"), nodes_json(last), Kind::Other));
+        push_delayed(
+            &mut f,
+            Frame::ev(Some("flowNodeResponse"), nodes_json(last), Kind::Other),
+        );
     }
-    if detail {
-        push_delayed(&mut f, Frame::ev(Some("workflowDuration"),
-            json!({"durationSeconds": t.duration}).to_string(), Kind::Other));
+    if (detail && duration_on) || bare_duration {
+        push_delayed(
+            &mut f,
+            Frame::ev(
+                ev("workflowDuration"),
+                json!({"durationSeconds": t.duration}).to_string(),
+                Kind::Other,
+            ),
+        );
     }
-    push_delayed(&mut f, Frame::ev(ev("answer"), stop_chunk(), Kind::Stop));
-    f.push(Frame::ev(ev("answer"), "[DONE]", Kind::Done));
+    if title_frame {
+        push_delayed(
+            &mut f,
+            Frame::ev(
+                Some("chatTitle"),
+                json!({"title": t.title}).to_string(),
+                Kind::Other,
+            ),
+        );
+    }
+    let stop = if old_stop {
+        chunk(json!({}), Some("stop"))
+    } else {
+        stop_chunk()
+    };
+    push_delayed(&mut f, Frame::ev(ev("answer"), stop, Kind::Stop));
+    if !done_last {
+        f.push(Frame::ev(ev("answer"), "[DONE]", Kind::Done));
+    }
     let flow_responses = |as_object: bool| -> String {
         if as_object {
             let mut m = Map::new();
@@ -723,13 +776,26 @@ fn stream_turn(ctx: &Ctx, t: &Turn, version: u8, detail: bool, w: &mut TcpStream
     };
     let v1_detail = detail && version == 1;
     if v1_detail {
-        f.push(Frame::ev(Some("flowResponses"), flow_responses(ctx.has(&Fault::FlowResponsesObject)), Kind::Other));
+        f.push(Frame::ev(
+            Some("flowResponses"),
+            flow_responses(ctx.has(&Fault::FlowResponsesObject) || flow_object_bug),
+            Kind::Other,
+        ));
+    }
+    if done_last {
+        f.push(Frame::ev(ev("answer"), "[DONE]", Kind::Done));
     }
 
     // ---- stream faults ----
-    let stop_idx = f.iter().position(|x| x.kind() == Kind::Stop).unwrap_or(f.len());
+    let stop_idx = f
+        .iter()
+        .position(|x| x.kind() == Kind::Stop)
+        .unwrap_or(f.len());
     if ctx.has(&Fault::MultilineData) {
-        f.insert(stop_idx, Frame::ev(Some("devMultiline"), "line one\nline two", Kind::Other));
+        f.insert(
+            stop_idx,
+            Frame::ev(Some("devMultiline"), "line one\nline two", Kind::Other),
+        );
     }
     if ctx.has(&Fault::InvalidUtf8) {
         let mut data = br#"{"id":"","object":"","created":0,"model":"","choices":[{"delta":{"role":"assistant","content":"bad "#.to_vec();
@@ -739,18 +805,84 @@ fn stream_turn(ctx: &Ctx, t: &Turn, version: u8, detail: bool, w: &mut TcpStream
             .iter()
             .position(|x| x.kind() == Kind::AnswerText)
             .map(|i| i + 1)
-            .unwrap_or_else(|| f.iter().position(|x| x.kind() == Kind::Stop).unwrap_or(f.len()));
+            .unwrap_or_else(|| {
+                f.iter()
+                    .position(|x| x.kind() == Kind::Stop)
+                    .unwrap_or(f.len())
+            });
         f.insert(at, Frame::ev(ev("answer"), data, Kind::Other));
     }
     if ctx.has(&Fault::TrailingAfterDone) {
         if !v1_detail {
-            f.push(Frame::ev(Some("flowResponses"), flow_responses(false), Kind::Other));
+            f.push(Frame::ev(
+                Some("flowResponses"),
+                flow_responses(false),
+                Kind::Other,
+            ));
         }
-        f.push(Frame::Raw { bytes: b"\xff\xfe not sse\n\n".to_vec(), delay_ms: 0 });
+        f.push(Frame::Raw {
+            bytes: b"\xff\xfe not sse\n\n".to_vec(),
+            delay_ms: 0,
+        });
     }
+    if ctx.has(&Fault::DoneEvent) {
+        // A frame *named* done whose data is not [DONE]: the stream goes on after it.
+        let at = f
+            .iter()
+            .position(|x| x.kind() == Kind::AnswerText)
+            .map(|i| i + 1)
+            .unwrap_or(0);
+        f.insert(
+            at,
+            Frame::ev(Some("done"), r#"{"note":"not the end"}"#, Kind::Other),
+        );
+    }
+    for fault in &ctx.faults {
+        if let Fault::ToolCalls(n) = fault {
+            // N toolCall frames with distinct ids, before the answer; batched into raw
+            // writes of 1000 frames so that large N stays cheap to send.
+            let at = f
+                .iter()
+                .position(|x| x.kind() == Kind::AnswerText)
+                .unwrap_or(0);
+            let mut batches = Vec::new();
+            let mut buf = Vec::new();
+            for i in 0..*n {
+                let data = json!({"tool": {"id": format!("call_{}", i), "toolName": "Search", "toolAvatar": "",
+                    "functionName": "search", "params": "", "response": ""}});
+                let ev = if detail { "event: toolCall\n" } else { "" };
+                buf.extend_from_slice(format!("{}data: {}\n\n", ev, data).as_bytes());
+                if (i + 1) % 1000 == 0 {
+                    batches.push(Frame::Raw {
+                        bytes: std::mem::take(&mut buf),
+                        delay_ms: 0,
+                    });
+                }
+            }
+            if !buf.is_empty() {
+                batches.push(Frame::Raw {
+                    bytes: buf,
+                    delay_ms: 0,
+                });
+            }
+            f.splice(at..at, batches);
+        }
+    }
+    // cut-mid-stream:MS: the connection is cut at the cut point; the round goes on.
+    let cut_at = cut_index(&f);
+    let cut = ctx.faults.iter().find_map(|x| match x {
+        Fault::CutMidStream(ms) => Some((cut_at, *ms)),
+        _ => None,
+    });
     let mut ending = Ending::Clean;
     for fault in &ctx.faults {
         match fault {
+            Fault::Trickle(ms) => {
+                let c = cut_index(&f);
+                f.truncate(c);
+                ending = Ending::Trickle(*ms);
+                break;
+            }
             Fault::ErrorEvent => {
                 let c = cut_index(&f);
                 f.truncate(c);
@@ -794,10 +926,16 @@ fn stream_turn(ctx: &Ctx, t: &Turn, version: u8, detail: bool, w: &mut TcpStream
             Fault::NoSpace => opts.space = false,
             Fault::Comments => opts.comments = true,
             Fault::SseCloseDelimited => opts.chunked = false,
+            Fault::Bom => opts.prefix = "\u{feff}".as_bytes().to_vec(),
             _ => {}
         }
     }
-    run(w, &opts, &f, ending)
+    let live = live.map(|l| Live {
+        round: l.round,
+        outlive_client: l.outlive_client,
+        cut,
+    });
+    run(w, &opts, &f, ending, live.as_ref())
 }
 
 /// Index just after the 2nd answer-text frame (after the only one if there is one; before
@@ -810,7 +948,10 @@ fn cut_index(f: &[Frame]) -> usize {
         .map(|(i, _)| i)
         .collect();
     match texts.len() {
-        0 => f.iter().position(|x| x.kind() == Kind::Stop).unwrap_or(f.len()),
+        0 => f
+            .iter()
+            .position(|x| x.kind() == Kind::Stop)
+            .unwrap_or(f.len()),
         1 => texts[0] + 1,
         _ => texts[1] + 1,
     }
