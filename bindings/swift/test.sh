@@ -15,7 +15,7 @@
 # 5. From a directory outside the checkout, builds a package that depends on the checkout by
 #    path (what a `.package(url:)` dependency resolves to) and runs the example programs
 #    (Examples/: the first program of the README; a file in a message part with its url and
-#    key, and a resume) against the dev server.
+#    key, with a resume when the stream drops) against the dev server.
 #
 # Environment: SWIFT (the swift executable), FASTGPT_SKIP_BUILD=1 (the library is built
 # already), SWIFT_TEST_TIMEOUT (seconds for each swift command, default 900).
@@ -179,7 +179,7 @@ EOF
 # What each example prints against the dev server.
 declare -A expected=(
     [FirstCall]="You said: Hello from Swift"$'\n'"Human: Hello from Swift"$'\n'"AI: You said: Hello from Swift"
-    [AskAboutAFile]="You said: What is in this file? [file]"$'\n'"resume event: resumeCompleted"$'\n'"resume event: done"$'\n'"resume completed: true"
+    [AskAboutAFile]="You said: What is in this file? [file]"$'\n'"Human: What is in this file? [file: notes.txt]"$'\n'"AI: You said: What is in this file? [file]"
 )
 cd "$app"
 start=$(date +%s)

@@ -1,8 +1,8 @@
 // Upload a file into a chat and ask about it: the message part carries both the upload's
 // `url` (which the model fetches) and its `key` (from which FastGPT re-signs the URL whenever
-// the history is read, so the chat outlives the URL). Then, as after a dropped connection,
-// pick the chat's stream up again with resumeChatCompletion. FASTGPT_BASE_URL,
-// FASTGPT_API_KEY and FASTGPT_APP_ID say which FastGPT.
+// the history is read, so the chat outlives the URL). If the connection drops mid-answer,
+// the round is resumed. FASTGPT_BASE_URL, FASTGPT_API_KEY and FASTGPT_APP_ID say which
+// FastGPT.
 import FastGPT
 import Foundation
 
@@ -29,14 +29,27 @@ let request: [String: Any] = [
     "messages": [["role": "user", "content": [["type": "text", "text": "What is in this file?"], part]]],
 ]
 let body = String(decoding: try JSONSerialization.data(withJSONObject: request), as: UTF8.self)
-for try await event in client.streamChatCompletion(body) {
-    if let text = event.text { FileHandle.standardOutput.write(Data(text.utf8)) }
-}
-print()
 
-// 3. Resume the chat's stream (after a disconnect this replays the round and goes on live;
-//    the round has ended here, so FastGPT answers with the chat's final state).
-let resumed = client.resumeChatCompletion(appId: appId, chatId: chatId)
-for try await event in resumed { print("resume event:", event.event) }
-let result = try FastGPTJSON(parsing: try await resumed.result())
-print("resume completed:", result["resume"]["completed"].boolValue ?? false)
+// 3. Stream the answer. If the connection drops mid-answer, resume the round: the catch-up
+//    replays it from its start, so the whole answer arrives again (hence printed at the end).
+func answer(of stream: ChatCompletionStream) async throws -> String {
+    var text = ""
+    for try await event in stream { text += event.text ?? "" }
+    return text
+}
+let text: String
+do {
+    text = try await answer(of: client.streamChatCompletion(body))
+} catch let e as FastGPTError where [.streamIncomplete, .transport, .timeout].contains(e.code) {
+    text = try await answer(of: client.resumeChatCompletion(appId: appId, chatId: chatId))
+}
+print(text)
+
+// 4. The chat's records keep the file with the question.
+let page = try FastGPTJSON(parsing: try await client.getChatRecords(appId: appId, chatId: chatId))
+for record in page["data"]["list"].arrayValue {
+    let parts = record["value"].arrayValue.compactMap {
+        $0["text"]["content"].stringValue ?? $0["file"]["name"].stringValue.map { "[file: \($0)]" }
+    }
+    print("\(record["obj"].stringValue ?? "?"): \(parts.joined(separator: " "))")
+}

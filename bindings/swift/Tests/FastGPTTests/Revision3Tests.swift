@@ -60,6 +60,18 @@ func fetch(_ url: String) async throws -> (Int, [UInt8]) {
     return ((response as? HTTPURLResponse)?.statusCode ?? 0, [UInt8](body))
 }
 
+/// Waits until FastGPT no longer reports `chat` as generating. A round is marked done just
+/// after its last byte was sent, so a call right after the stream may still see it running.
+func waitUntilDone(_ c: FastGPTClient, app: String, chat: String) async throws {
+    let start = Date()
+    while elapsed(since: start) < 5 {
+        let list = try parse(try await c.getHistoryStatus(appId: app, chatIds: [chat]))["data"]["list"]
+        if let s = list[0]["chatGenerateStatus"].intValue, s != 0 { return }
+        try await sleep(ms: 20)
+    }
+    Issue.record("\(chat) still generating after 5 s")
+}
+
 @Suite struct Revision3Tests {
     // MARK: stop
 
@@ -194,6 +206,7 @@ func fetch(_ url: String) async throws -> (Int, [UInt8]) {
         _ = try await v2.createChatCompletionStream(chatRequest("all done", appId: app, chatId: chat, itemId: item)) { _ in }
 
         let c = try releaseClient(newest)
+        try await waitUntilDone(c, app: app, chat: chat)
         let seen = Collector<StreamEvent>()
         let fromCallback = try parse(try await c.resumeChatCompletionStream(appId: app, chatId: chat) { seen.append($0) })
         #expect(seen.all.map(\.event) == ["resumeCompleted", "done"])
@@ -394,6 +407,7 @@ func fetch(_ url: String) async throws -> (Int, [UInt8]) {
             chatRequest("hello title", appId: app, chatId: chat, detail: true)) { seen.append($0) })
         #expect(first["title"].stringValue == "hello title", "\(first.jsonText)")
         #expect(seen.all.contains { $0.event == "chatTitle" })
+        try await waitUntilDone(c, app: app, chat: chat)
         // FastGPT titles a chat once: the next round has none.
         let second = try parse(try await c.createChatCompletionStream(
             chatRequest("again", appId: app, chatId: chat, detail: true)) { _ in })
