@@ -13,7 +13,7 @@ CFLAGS ?= -std=c99 -Wall -Wextra -Werror -pedantic -O2
 LIBS    = target/release/libfastgpt.a -lpthread -ldl -lm
 EXAMPLES = $(patsubst examples/c/%.c,target/examples/%,$(wildcard examples/c/*.c))
 
-.PHONY: all build dist examples demo test test-hygiene test-rust test-c test-fuzz test-install test-bindings install install-debug uninstall header clean
+.PHONY: all build dist examples demo test test-lint test-hygiene test-rust test-c test-fuzz test-install test-bindings install install-debug uninstall header clean
 
 # Installation layout (make install PREFIX=... [DESTDIR=...]).
 PREFIX     ?= /usr/local
@@ -47,7 +47,15 @@ examples: $(EXAMPLES)
 demo: examples
 	bash examples/c/demo.sh target/examples/chat
 
-test: test-rust test-c test-install test-bindings test-fuzz test-hygiene
+test: test-lint test-rust test-c test-install test-bindings test-fuzz test-hygiene
+
+# rustfmt's formatting and a clippy run that treats every warning as an error.
+# Each SKIPs, saying so, where its rustup component is not installed.
+test-lint:
+	@if $(CARGO) fmt --version >/dev/null 2>&1; then $(CARGO) fmt --all -- --check && echo "ok   rustfmt"; \
+	 else echo "SKIP rustfmt: not installed (rustup component add rustfmt)"; fi
+	@if $(CARGO) clippy --version >/dev/null 2>&1; then $(CARGO) clippy --workspace --all-targets -- -D warnings && echo "ok   clippy"; \
+	 else echo "SKIP clippy: not installed (rustup component add clippy)"; fi
 
 # No tracked file names a path of a build machine or cites a document the repository lacks.
 test-hygiene:

@@ -4,6 +4,10 @@
   profile_report.py callgrind FILE [--top N]   top functions by self and inclusive
                                                instruction count (Ir), with file:line
   profile_report.py perfstat DIR               perf stat counters of each driver side by side
+  profile_report.py instructions DIR --work MODE=N ...
+                                               callgrind totals of every driver and mode
+                                               (DIR/callgrind.DRIVER.MODE.out), per unit
+                                               of work, and ratios to libcurl
 
 file:line is where the function's own code starts: the lowest line with cost in the
 function's own file (from the line tables of the debug build).
@@ -189,6 +193,69 @@ def strace(args):
     print()
 
 
+def callgrind_total(path):
+    """The total instruction count of a callgrind output file (its summary line)."""
+    with open(path, errors="replace") as f:
+        for line in f:
+            if line.startswith("summary:") or line.startswith("totals:"):
+                return int(line.split()[1])
+    return None
+
+
+UNITS = {"stream200k": "event", "stream1k": "event", "seq": "call", "threads": "call"}
+LABELS = {
+    "stream200k": "stream, 200,000 events",
+    "stream1k": "stream, 1,000 events",
+    "seq": "sequential completions",
+    "threads": "4 threads, completions",
+}
+
+
+def instructions(args):
+    work = dict(kv.split("=", 1) for kv in args.work)
+    work = {k: int(v) for k, v in work.items()}
+    drivers = ["libfastgpt", "libcurl", "httpx"]
+    tot = {}
+    for path in glob.glob(os.path.join(args.dir, "callgrind.*.*.out")):
+        _, driver, mode, _ = os.path.basename(path).split(".")
+        t = callgrind_total(path)
+        if t is not None:
+            tot[(driver, mode)] = t
+    present = [d for d in drivers if any(k[0] == d for k in tot)]
+    print(f"### Instruction counts (valgrind --tool=callgrind, whole process), {args.date}\n")
+    print("| mode | work | " + " | ".join(f"{d} Ir" for d in present) + " | "
+          + " | ".join(f"{d} Ir/unit" for d in present) + " | libfastgpt / libcurl |"
+          + (" httpx / libfastgpt |" if "httpx" in present else ""))
+    print("|---|---:|" + "---:|" * (2 * len(present) + 1 + ("httpx" in present)))
+    for mode in ("stream200k", "stream1k", "seq", "threads"):
+        if not any((d, mode) in tot for d in present):
+            continue
+        n = work.get(mode, 1)
+        cells = [f"{tot[(d, mode)]:,}" if (d, mode) in tot else "–" for d in present]
+        per = [f"{tot[(d, mode)] / n:,.0f}" if (d, mode) in tot else "–" for d in present]
+        f, c, h = tot.get(("libfastgpt", mode)), tot.get(("libcurl", mode)), tot.get(("httpx", mode))
+        ratio = f"{f / c:.2f}×" if f and c else "–"
+        row = f"| {LABELS.get(mode, mode)} | {n:,} {UNITS.get(mode, 'unit')}s | " + " | ".join(cells) + " | " \
+            + " | ".join(per) + f" | {ratio} |"
+        if "httpx" in present:
+            row += f" {h / f:.1f}× |" if h and f else " – |"
+        print(row)
+    # Marginal cost of an event: the 1,000-event run's total (start-up, connection, request,
+    # result) cancels out.
+    if ("libfastgpt", "stream1k") in tot and work.get("stream200k") and work.get("stream1k"):
+        dn = work["stream200k"] - work["stream1k"]
+        print("\nMarginal instructions per event ((Ir 200k - Ir 1k) / "
+              f"{dn:,} events):\n")
+        print("| " + " | ".join(present) + " | libfastgpt / libcurl |")
+        print("|" + "---:|" * (len(present) + 1))
+        m = {d: (tot[(d, "stream200k")] - tot[(d, "stream1k")]) / dn
+             for d in present if (d, "stream200k") in tot and (d, "stream1k") in tot}
+        cells = [f"{m[d]:,.0f}" if d in m else "–" for d in present]
+        r = f"{m['libfastgpt'] / m['libcurl']:.2f}×" if m.get("libcurl") and "libfastgpt" in m else "–"
+        print("| " + " | ".join(cells) + f" | {r} |")
+    print()
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -200,8 +267,13 @@ def main():
     c = sub.add_parser("strace")
     c.add_argument("dir")
     c.add_argument("calls", type=int)
+    d = sub.add_parser("instructions")
+    d.add_argument("dir")
+    d.add_argument("--work", nargs="+", default=[], metavar="MODE=N")
+    d.add_argument("--date", default="")
     args = ap.parse_args()
-    {"callgrind": callgrind, "perfstat": perfstat, "strace": strace}[args.cmd](args)
+    {"callgrind": callgrind, "perfstat": perfstat, "strace": strace,
+     "instructions": instructions}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 # The libfastgpt benchmark: libfastgpt vs libcurl (easy API) vs Python httpx, against nginx
 # serving canned FastGPT responses on 127.0.0.1, plus a drip server for time to first event.
 #
-#   bash bench/run.sh [--profile]
+#   bash bench/run.sh [--profile] [--instructions]
 #
 # Environment:
 #   BENCH_RUNS=5          runs of every mode (medians and per-run ratios over them; >= 5)
@@ -12,8 +12,12 @@
 #   BENCH_OUT=DIR         where raw results, logs and the table go (default: a temp dir)
 #   BENCH_SKIP_INSTALL=1  never apt-get/pip install
 #   BENCH_SKIP_BUILD=1    use the existing target/release/libfastgpt.a
+#   BENCH_INSTR_HTTPX=0   in --instructions, skip counting httpx (its streams take a minute or two)
 # --profile also runs the libfastgpt driver under callgrind (stream, sequential) and
 # perf stat (each driver), and prints the top functions by self and inclusive cost.
+# --instructions runs the instruction-count mode instead of the wall-time runs: every
+# driver under callgrind on the same server, totals and instructions per event / per call
+# (user-space instructions do not depend on the machine's load, wall times do).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,10 +25,12 @@ root=$(cd "$here/.." && pwd)
 cd "$root"
 
 profile=0
+instructions=0
 for a in "$@"; do
   case $a in
     --profile) profile=1 ;;
-    *) echo "usage: bash bench/run.sh [--profile]" >&2; exit 2 ;;
+    --instructions) instructions=1 ;;
+    *) echo "usage: bash bench/run.sh [--profile] [--instructions]" >&2; exit 2 ;;
   esac
 done
 RUNS=${BENCH_RUNS:-5}
@@ -42,7 +48,7 @@ if [[ ${BENCH_SKIP_INSTALL:-0} != 1 ]]; then
   [[ -f /usr/include/x86_64-linux-gnu/curl/curl.h || -f /usr/include/curl/curl.h ]] || pkgs+=(libcurl4-openssl-dev)
   [[ -x /usr/bin/time ]] || pkgs+=(time)
   command -v cc >/dev/null 2>&1 || pkgs+=(gcc)
-  if [[ $profile == 1 ]] && ! command -v valgrind >/dev/null 2>&1; then pkgs+=(valgrind); fi
+  if [[ $profile == 1 || $instructions == 1 ]] && ! command -v valgrind >/dev/null 2>&1; then pkgs+=(valgrind); fi
   if (( ${#pkgs[@]} )); then
     log "installing ${pkgs[*]}"
     sudo_=""; [[ $(id -u) == 0 ]] || sudo_="sudo"
@@ -134,10 +140,12 @@ B=http://127.0.0.1:$port
 D=http://127.0.0.1:$(cat "$work/drip.port")
 log "nginx on $B, drip server on $D, work dir $work"
 
+# The interpreter itself (not a pyenv-style shim script), so that valgrind measures Python.
+PY=$(python3 -c "import sys; print(sys.executable)")
 declare -A DRV=(
   [libfastgpt]="$work/bin/fastgpt_bench"
   [libcurl]="$work/bin/curl_bench"
-  [httpx]="python3 $here/httpx_bench.py"
+  [httpx]="$PY $here/httpx_bench.py"
 )
 DRIVERS=(libfastgpt libcurl httpx)
 mode_args() {   # mode -> driver arguments
@@ -175,6 +183,44 @@ for d in "${DRIVERS[@]}"; do
   ${DRV[$d]} stream "$B/sse200k" $EV200K >/dev/null
   ${DRV[$d]} ttfe "$D" 2 >/dev/null
 done
+
+# ---- instruction-count mode (--instructions) ------------------------------------------
+# Every driver under callgrind, one process per mode, against the same nginx. The totals
+# are whole-process user-space instructions (start-up included); per event / per call is
+# the total divided by the work, and "marginal" subtracts the 1,000-event stream's total
+# from the 200,000-event one (start-up, connection and request cancel out).
+INSTR_SEQ_N=2000
+INSTR_THREAD_N=500
+instr_args() {
+  case $1 in
+    seq) echo "seq $B/json $INSTR_SEQ_N" ;;
+    threads) echo "threads $B/json $THREADS $INSTR_THREAD_N" ;;
+    *) mode_args "$1" ;;
+  esac
+}
+if [[ $instructions == 1 ]]; then
+  ic="$out/instructions"
+  mkdir -p "$ic"
+  for d in "${DRIVERS[@]}"; do
+    for mode in stream200k stream1k seq threads; do
+      if [[ $d == httpx ]]; then
+        # Python under callgrind is ~50x slower: its streams only, and only when asked.
+        [[ ${BENCH_INSTR_HTTPX:-1} == 1 && $mode == stream* ]] || continue
+      fi
+      log "callgrind: $d $mode"
+      # shellcheck disable=SC2046
+      valgrind --tool=callgrind --callgrind-out-file="$ic/callgrind.$d.$mode.out" \
+        ${DRV[$d]} $(instr_args "$mode") > "$ic/stdout.$d.$mode.txt" 2> "$ic/callgrind.$d.$mode.log" \
+        || { log "FAILED under callgrind: $d $mode"; cat "$ic/callgrind.$d.$mode.log" >&2; exit 1; }
+    done
+  done
+  python3 bench/profile_report.py instructions "$ic" \
+    --work stream200k=$EV200K stream1k=$EV1K seq=$INSTR_SEQ_N threads=$(( THREADS * INSTR_THREAD_N )) \
+    --date "$(date -u '+%Y-%m-%d %H:%M UTC')" | tee "$out/instructions.md"
+  python3 bench/profile_report.py callgrind "$ic/callgrind.libfastgpt.stream200k.out" --top 20 \
+    | tee "$ic/profile.libfastgpt.stream200k.md"
+  exit 0
+fi
 
 # ---- wait for a quiet machine ---------------------------------------------------------
 load1() { cut -d' ' -f1 /proc/loadavg; }

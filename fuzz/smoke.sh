@@ -13,7 +13,7 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
 fi
 cargo +nightly fuzz build -O
 failed=0
-for target in sse_decoder stream_session classify; do
+for target in sse_decoder stream_session classify answer_chunk stream_limits; do
   work=$(mktemp -d)
   if cargo +nightly fuzz run -O "$target" "$work" "seeds/$target" -- \
        -max_total_time="$seconds" -rss_limit_mb=2048 -print_final_stats=1 >"$work.log" 2>&1; then

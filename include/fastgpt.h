@@ -243,16 +243,18 @@ int32_t fastgpt_client_new(const char *FASTGPT_NONNULL api_key,
  * Creates a client from a JSON object of options (unknown keys are an error). No network
  * I/O.
  *
- * Keys: `api_key` (required), `base_url`, `connect_timeout_ms` (10000), `timeout_ms`
- * (60000), `completion_timeout_ms` (600000), `stream_idle_timeout_ms` (60000),
- * `max_retries` (2), `retry_delay_ms` (1000), `max_retry_after_ms` (60000), `headers`
- * (object of strings), `tls_roots` ("platform"|"webpki"), `ca_cert_pem`, `proxy`
- * (http:// or socks5:// URL; "" = none; absent = environment), `api_paths`
- * ("auto"|"current"|"legacy"; "auto" decides per function), `completions_api`
- * ("v1"|"v2"), `stream_resume` (false; true asks FastGPT to keep a replay of streaming
- * completions for fastgpt_resume_chat_completion_stream), `max_response_bytes`
- * (64 MiB), `max_event_bytes` (16 MiB). Integers are JSON integers from 0 to 2147483647
- * (`connect_timeout_ms` from 1); 0 means "no limit" for the three request/stream timeouts.
+ * Keys: `api_key` (required), `base_url` (userinfo is refused), `connect_timeout_ms`
+ * (10000), `timeout_ms` (60000), `completion_timeout_ms` (600000),
+ * `stream_idle_timeout_ms` (60000), `stream_timeout_ms` (0; the longest one streaming
+ * attempt may take, a bound on servers that trickle bytes), `max_retries` (2),
+ * `retry_delay_ms` (1000), `max_retry_after_ms` (60000), `headers` (object of strings),
+ * `tls_roots` ("platform"|"webpki"), `ca_cert_pem`, `proxy` (http:// or socks5:// URL; ""
+ * = none; absent = environment), `api_paths` ("auto"|"current"|"legacy"; "auto" decides
+ * per function), `completions_api` ("v1"|"v2"), `stream_resume` (false; true asks FastGPT
+ * to keep a replay of streaming completions for fastgpt_resume_chat_completion_stream),
+ * `max_response_bytes` (64 MiB), `max_event_bytes` (16 MiB). Integers are JSON integers
+ * from 0 to 2147483647 (`connect_timeout_ms` from 1); 0 means "no limit" for the four
+ * timeouts other than `connect_timeout_ms`.
  *
  * @param options_json  required; a JSON object.
  * @param out_client    required; receives the new client, NULL on failure.

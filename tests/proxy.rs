@@ -273,6 +273,55 @@ fn http_proxy_error_is_http_and_credentials_are_masked() {
     assert!(!out.text.contains(&b64("puser:proxy-pass")), "{}", out.text);
 }
 
+/// A proxy taken from the environment (`HTTP_PROXY`) has its credentials masked like an
+/// explicit one. Run in a child process: the environment is process-wide.
+#[test]
+fn env_proxy_credentials_are_masked() {
+    if std::env::var_os("PROXY_ENV_CHILD").is_some() {
+        let (port, seen) = recording_proxy("deny");
+        // Only this test runs in the child, and the proxy's thread never reads the environment.
+        std::env::set_var(
+            "HTTP_PROXY",
+            format!("http://puser:env-pass-7@127.0.0.1:{port}"),
+        );
+        std::env::remove_var("NO_PROXY");
+        std::env::remove_var("no_proxy");
+        let client = try_client(&json!({
+            "api_key": KEY, "base_url": "http://fastgpt.internal.example:3000", "max_retries": 0
+        }))
+        .unwrap_or_else(|e| panic!("client: {}", e.text));
+        let out = client.histories(None);
+        out.assert_status(HTTP);
+        assert_eq!(out.err()["http_status"], 407);
+        assert_eq!(
+            seen.lock().unwrap().len(),
+            1,
+            "the call went through the proxy"
+        );
+        assert!(!out.text.contains("env-pass-7"), "{}", out.text);
+        assert!(!out.text.contains(&b64("puser:env-pass-7")), "{}", out.text);
+        println!("CHILD-OK");
+        return;
+    }
+    let exe = std::env::current_exe().expect("current exe");
+    let out = Command::new(exe)
+        .args([
+            "env_proxy_credentials_are_masked",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("PROXY_ENV_CHILD", "1")
+        .output()
+        .expect("run the child");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("CHILD-OK"),
+        "child failed: {text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // SOCKS5
 

@@ -1,6 +1,6 @@
 //! SSE conformance vectors (from other SSE clients' test suites, and FastGPT's stream shapes),
 //! driven through the public decoder (`fastgpt::stream::sse::Decoder`) and the public accumulator
-//! (`fastgpt::accumulate`).
+//! (`fastgpt::stream::accumulate`).
 //!
 //! Two layers are checked:
 //! - the raw decoder: `(event name, data)` pairs and whether a malformed event stopped it;
@@ -786,6 +786,91 @@ fn done_under_any_event_name_is_the_done_event() {
     }
 }
 
+/// Rev. 3: only the data `[DONE]` ends the answer; an event *named* `done` with other
+/// data is an ordinary event (delivered under its name, not finishing the stream).
+#[test]
+fn an_event_named_done_with_other_data_is_ordinary() {
+    for (data, lines) in [
+        ("{}", "{}"),
+        ("finished", "finished"),
+        ("[DONE] ", "[DONE] "),
+        (" [DONE]", " [DONE]"),
+        ("[done]", "[done]"),
+        ("[DONE]\n", "[DONE]\ndata:"), // two data lines
+    ] {
+        let mut input = frame(Some("done"), lines);
+        input += &frame(None, &chunk("after"));
+        let (_, s) = every_split(input.as_bytes());
+        assert_eq!(
+            s.events,
+            vec![
+                ev("done", data, None),
+                ev("answer", &chunk("after"), Some("after"))
+            ],
+            "{data:?}"
+        );
+        // Not finished: EOF is an incomplete stream, and `done` stays false.
+        assert_eq!(s.end, End::Incomplete, "{data:?}");
+        assert_eq!(s.result["done"], false);
+        assert_eq!(s.result["answer"], "after");
+    }
+}
+
+/// Rev. 3: one UTF-8 BOM at the very start of the body is skipped, wherever the reads
+/// split it; a second one, or one later in the body, is an ordinary character.
+#[test]
+fn a_leading_bom_is_skipped_once() {
+    let body = format!("\u{FEFF}{}{}", frame(None, &chunk("a")), frame(None, STOP));
+    let (r, s) = every_split(body.as_bytes());
+    assert_eq!(r.events.len(), 2);
+    assert_eq!(s.events[0], ev("answer", &chunk("a"), Some("a")));
+    assert_eq!((s.end, s.result["answer"].clone()), (End::Ok, json!("a")));
+    // With an event line first (detail mode).
+    let body = format!(
+        "\u{FEFF}{}{}",
+        frame(Some("answer"), &chunk("b")),
+        frame(None, STOP)
+    );
+    let (_, s) = every_split(body.as_bytes());
+    assert_eq!(s.events[0], ev("answer", &chunk("b"), Some("b")));
+    // Two BOMs: the second starts the first line's field name ("\u{FEFF}data", unknown).
+    let body = format!(
+        "\u{FEFF}\u{FEFF}{}{}",
+        frame(None, &chunk("c")),
+        frame(None, STOP)
+    );
+    let (_, s) = every_split(body.as_bytes());
+    assert_eq!(s.events.len(), 1);
+    assert_eq!(s.result["answer"], "");
+    // A BOM after the start is part of a line.
+    let body = format!(
+        "{}\u{FEFF}{}{}",
+        frame(None, &chunk("d")),
+        frame(None, &chunk("e")),
+        frame(None, STOP)
+    );
+    let (_, s) = every_split(body.as_bytes());
+    assert_eq!(s.result["answer"], "d");
+}
+
+/// Rev. 3 (§6): `title` is the `title` of the last `chatTitle` event, else null.
+#[test]
+fn title_is_the_last_chat_title() {
+    let mut t = frame(Some("chatTitle"), r#"{"title":"第一"}"#);
+    t += &frame(None, &chunk("x"));
+    t += &frame(Some("chatTitle"), r#"{"title":"Berlin trip 🙂"}"#);
+    t += &frame(Some("chatTitle"), "not json");
+    t += &frame(Some("chatTitle"), r#"{"other":1}"#);
+    t += &frame(None, STOP);
+    let (_, s) = every_split(t.as_bytes());
+    assert_eq!(s.end, End::Ok);
+    assert_eq!(s.result["title"], "Berlin trip 🙂");
+    assert_eq!(s.events.len(), 6);
+    let (_, s) =
+        every_split(format!("{}{}", frame(None, &chunk("y")), frame(None, STOP)).as_bytes());
+    assert_eq!(s.result["title"], Value::Null);
+}
+
 // ---------------------------------------------------------------------------------------
 // Real FastGPT transcripts (FastGPT's E2/E3 chunk shape)
 
@@ -840,7 +925,7 @@ fn fastgpt_detail_false_transcript() {
         s.result,
         json!({"answer":"电影","reasoning":"","finish_reason":"stop","done":true,"event_count":3,
                "interactive":null,"variables":null,"flow_responses":null,"tool_calls":[],
-               "chat_id":null,"response_chat_item_id":"rid"})
+               "title":null,"chat_id":null,"response_chat_item_id":"rid"})
     );
 }
 
@@ -872,7 +957,7 @@ fn fastgpt_detail_true_v1_transcript() {
         json!({"answer":"你好","reasoning":"","finish_reason":"stop","done":true,"event_count":6,
                "interactive":null,"variables":null,
                "flow_responses":[{"nodeId":"fdDgXQ6SYn8v","moduleName":"AI 对话","moduleType":"chatNode","totalPoints":0.033,"runningTime":1.42}],
-               "tool_calls":[],"chat_id":null,"response_chat_item_id":"rid"})
+               "tool_calls":[],"title":null,"chat_id":null,"response_chat_item_id":"rid"})
     );
     // The same transcript in E3 order (flowResponses before [DONE]) gives the same result.
     let e3 = DETAIL_TRUE_V1.replace(
@@ -1033,6 +1118,7 @@ fn rich_expected() -> Value {
             {"id":"call_1","toolName":"Search","toolAvatar":"","functionName":"search","params":"{\"q\":\"x\"}","response":"found"},
             {"id":"call_2","toolName":"Calc","toolAvatar":"a.png","functionName":"calc","params":"1+1","response":"2"}
         ],
+        "title": null,
         "chat_id": null,
         "response_chat_item_id": "rid"
     })

@@ -402,6 +402,7 @@ class Error : public std::runtime_error {
             api_code_ = get_int(json_, {"error", "api_code"});
         }
         status_text_ = get_string(json_, {"error", "status_text"});
+        message_key_ = get_string(json_, {"error", "message_key"});
         body_ = get_string(json_, {"error", "body"});
         retry_after_ms_ = get_int(json_, {"error", "retry_after_ms"});
         request_id_ = get_string(json_, {"error", "request_id"});
@@ -422,6 +423,9 @@ class Error : public std::runtime_error {
     std::optional<long long> api_code() const { return api_code_; }
     const std::optional<std::string>& api_code_json() const { return api_code_json_; }
     const std::optional<std::string>& status_text() const { return status_text_; }
+    // FastGPT's i18n key when the server's message was one
+    // ("common:code_error.error_message.514"; message() then says it in English).
+    const std::optional<std::string>& message_key() const { return message_key_; }
     const std::optional<std::string>& body() const { return body_; }
     std::optional<long long> retry_after_ms() const { return retry_after_ms_; }
     const std::optional<std::string>& request_id() const { return request_id_; }
@@ -439,7 +443,7 @@ class Error : public std::runtime_error {
         return Error(status, std::string("{\"error\":{\"status\":") + std::to_string(status) +
                                  ",\"status_name\":" + json::quote(fastgpt_status_str(status)) +
                                  ",\"message\":" + json::quote(message) +
-                                 ",\"http_status\":null,\"api_code\":null,\"status_text\":null,"
+                                 ",\"message_key\":null,\"http_status\":null,\"api_code\":null,\"status_text\":null,"
                                  "\"body\":null,\"retry_after_ms\":null,\"request_id\":null,"
                                  "\"method\":null,\"url\":null,\"attempts\":0,\"timeout\":null,"
                                  "\"partial\":null}}");
@@ -457,7 +461,7 @@ class Error : public std::runtime_error {
     std::optional<int> http_status_;
     std::optional<long long> api_code_;
     std::optional<std::string> api_code_json_;
-    std::optional<std::string> status_text_, body_;
+    std::optional<std::string> status_text_, message_key_, body_;
     std::optional<long long> retry_after_ms_;
     std::optional<std::string> request_id_, method_, url_;
     std::optional<int> attempts_;
@@ -505,6 +509,17 @@ inline const char* cstr(const std::string& s, const char* what) {
 }
 inline const char* cstr(const std::optional<std::string>& s, const char* what) {
     return s ? cstr(*s, what) : nullptr;
+}
+
+// A JSON array of strings, for the chat_ids_json parameters.
+inline std::string string_array(const std::vector<std::string>& items) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (i) out += ',';
+        out += json::quote(items[i]);
+    }
+    out += ']';
+    return out;
 }
 
 }  // namespace detail
@@ -932,6 +947,133 @@ class Client {
                                   CancelArg cancel = {}) const {
         return upload_chat_bytes(app_id, chat_id, file_name, data.data(), data.size(), content_type,
                                  cancel);
+    }
+
+    // ---- revision 3: the FastGPT 4.14-4.16 chat surface
+
+    // Stops a running generation of chat_id (only v2 runs poll the stop flag). The envelope's
+    // data is {"success", "completed"?, "chatGenerateStatus"?}. FastGPT >= 4.14.5.
+    std::string stop_chat_completion(const std::string& app_id, const std::string& chat_id,
+                                     CancelArg cancel = {}) const {
+        detail::OutString out;
+        return detail::finish(fastgpt_stop_chat_completion(h(), detail::cstr(app_id, "app_id"),
+                                                           detail::cstr(chat_id, "chat_id"),
+                                                           cancel.get(), out.out()),
+                              out);
+    }
+
+    // Picks up chat_id's stream after a disconnect (FastGPT >= 4.14.11; the round must have
+    // been started by a v2 streaming completion on a client with "stream_resume": true).
+    // Events as create_chat_completion_stream's plus "resumePhase" ("catchup", then "live"),
+    // "resumeUnavailable" and "resumeCompleted". The catch-up replays the round from its
+    // start: the result is the round's whole result with
+    // "resume":{"phase","completed","unavailable_reason","records"} added (records: the final
+    // records "resumeCompleted" carried, else null; response_chat_item_id comes from them).
+    std::string resume_chat_completion_stream(const std::string& app_id, const std::string& chat_id,
+                                              const EventCallback& on_event,
+                                              CancelArg cancel = {}) const {
+        const char* app = detail::cstr(app_id, "app_id");
+        const char* chat = detail::cstr(chat_id, "chat_id");
+        return stream_call(on_event, [&](fastgpt_stream_callback cb, void* ud, char** out) {
+            return fastgpt_resume_chat_completion_stream(h(), app, chat, cb, ud, cancel.get(), out);
+        });
+    }
+
+    // The same as a pull stream; its result() carries "resume" too.
+    Stream open_resume_stream(const std::string& app_id, const std::string& chat_id,
+                              CancelArg cancel = {}) const {
+        const char* app = detail::cstr(app_id, "app_id");
+        const char* chat = detail::cstr(chat_id, "chat_id");
+        return open_with([&](fastgpt_stream** s, char** err) {
+            return fastgpt_stream_resume_open(h(), app, chat, cancel.get(), s, err);
+        });
+    }
+
+    // chat_ids_json: a JSON array of 1 to 200 non-empty strings. data {"list":[{"chatId",
+    // "updateTime","chatGenerateStatus","hasBeenRead"?}]}; unknown ids are left out.
+    std::string get_history_status(const std::string& app_id, const std::string& chat_ids_json,
+                                   CancelArg cancel = {}) const {
+        detail::OutString out;
+        return detail::finish(fastgpt_get_history_status(h(), detail::cstr(app_id, "app_id"),
+                                                         detail::cstr(chat_ids_json, "chat_ids_json"),
+                                                         cancel.get(), out.out()),
+                              out);
+    }
+    std::string get_history_status(const std::string& app_id, const std::vector<std::string>& chat_ids,
+                                   CancelArg cancel = {}) const {
+        return get_history_status(app_id, detail::string_array(chat_ids), cancel);
+    }
+
+    // Marks chat_id read (FastGPT also moves it to the top of the history list).
+    std::string mark_chat_read(const std::string& app_id, const std::string& chat_id,
+                               CancelArg cancel = {}) const {
+        detail::OutString out;
+        return detail::finish(fastgpt_mark_chat_read(h(), detail::cstr(app_id, "app_id"),
+                                                     detail::cstr(chat_id, "chat_id"), cancel.get(),
+                                                     out.out()),
+                              out);
+    }
+
+    // Deletes the chats in chat_ids_json (a JSON array of >= 1 non-empty strings) for good.
+    std::string delete_chat_histories(const std::string& app_id, const std::string& chat_ids_json,
+                                      CancelArg cancel = {}) const {
+        detail::OutString out;
+        return detail::finish(fastgpt_delete_chat_histories(h(), detail::cstr(app_id, "app_id"),
+                                                            detail::cstr(chat_ids_json, "chat_ids_json"),
+                                                            cancel.get(), out.out()),
+                              out);
+    }
+    std::string delete_chat_histories(const std::string& app_id, const std::vector<std::string>& chat_ids,
+                                      CancelArg cancel = {}) const {
+        return delete_chat_histories(app_id, detail::string_array(chat_ids), cancel);
+    }
+
+    // Cursor paging: options_json members are passed through ("prevId" | "nextId" |
+    // "initialId", "loadCustomFeedbacks", "includeDeleted", "type"). data {"list","total",
+    // "hasMorePrev","hasMoreNext"}.
+    std::string get_chat_records_v2(const std::string& app_id, const std::string& chat_id,
+                                    int page_size = 20,
+                                    const std::optional<std::string>& options_json = std::nullopt,
+                                    CancelArg cancel = {}) const {
+        detail::OutString out;
+        return detail::finish(
+            fastgpt_get_chat_records_v2(h(), detail::cstr(app_id, "app_id"), detail::cstr(chat_id, "chat_id"),
+                                        page_size, detail::cstr(options_json, "options_json"),
+                                        cancel.get(), out.out()),
+            out);
+    }
+
+    // A download URL (valid about an hour) for `key`, a file uploaded to this chat; the
+    // envelope's data is the URL string.
+    std::string get_chat_file_url(const std::string& app_id, const std::string& chat_id,
+                                  const std::string& key, CancelArg cancel = {}) const {
+        detail::OutString out;
+        return detail::finish(
+            fastgpt_get_chat_file_url(h(), detail::cstr(app_id, "app_id"), detail::cstr(chat_id, "chat_id"),
+                                      detail::cstr(key, "key"), cancel.get(), out.out()),
+            out);
+    }
+
+    // Commercial edition: data {"totalUsers","totalChats","totalPoints"}.
+    std::string get_app_logs_total(const std::string& app_id, CancelArg cancel = {}) const {
+        detail::OutString out;
+        return detail::finish(
+            fastgpt_get_app_logs_total(h(), detail::cstr(app_id, "app_id"), cancel.get(), out.out()), out);
+    }
+
+    // The app's chat logs between date_start and date_end (ISO-8601); options_json members
+    // are passed through ("sources", "tmbIds", "chatSearch", "feedbackType", "unreadOnly",
+    // "errorFilter", ...). API keys from FastGPT 4.15.2.
+    std::string get_app_logs(const std::string& app_id, const std::string& date_start,
+                             const std::string& date_end, int offset = 0, int page_size = 20,
+                             const std::optional<std::string>& options_json = std::nullopt,
+                             CancelArg cancel = {}) const {
+        detail::OutString out;
+        return detail::finish(
+            fastgpt_get_app_logs(h(), detail::cstr(app_id, "app_id"), detail::cstr(date_start, "date_start"),
+                                 detail::cstr(date_end, "date_end"), offset, page_size,
+                                 detail::cstr(options_json, "options_json"), cancel.get(), out.out()),
+            out);
     }
 
    private:

@@ -48,7 +48,7 @@ else
 fi
 
 echo "== build the examples"
-for ex in chat quickstart; do
+for ex in chat quickstart attach; do
     if "$CXX" "${FLAGS[@]}" "bindings/cpp/examples/$ex.cpp" -o "$OUT/$ex" "${LIBS[@]}"; then
         echo "PASS examples/$ex.cpp builds"
         total_pass=$((total_pass + 1))
@@ -89,6 +89,20 @@ check_quickstart() {
 echo "== quickstart (in-tree build)"
 testlib_devserver
 check_quickstart "$OUT/quickstart" "quickstart runs (static, in-tree)"
+
+echo "== attach (upload, url + key in the message part, a fresh file URL)"
+attach_out="$TESTLIB_TMP/attach.txt"
+if FASTGPT_BASE_URL="$DEV_URL" timeout 60 "$OUT/attach" >"$attach_out" 2>&1 &&
+    grep -q '^You said: What does the file say? \[file\]$' "$attach_out" &&
+    grep -q '^download: http' "$attach_out"; then
+    echo "PASS attach runs"
+    sed 's/^/    /' "$attach_out"
+    total_pass=$((total_pass + 1))
+else
+    echo "FAIL attach; it printed:"
+    sed 's/^/    /' "$attach_out"
+    total_fail=$((total_fail + 1))
+fi
 
 echo "== outside the checkout: make install, find_package(fastgpt), fastgpt::cpp"
 if ! command -v cmake >/dev/null 2>&1; then

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -567,7 +568,8 @@ TEST(error_e2_envelope_wrong_key) {
         CHECK_EQ(e.api_code(), std::optional<long long>(514));
         CHECK_EQ(e.api_code_json(), std::optional<std::string>("514"));
         CHECK_EQ(e.status_text(), std::optional<std::string>("unAuthApiKey"));
-        /* contract revision 3: the English text of FastGPT's message key */
+        // Revision 3: the i18n key moved to message_key; message is its English text.
+        CHECK_EQ(e.message_key(), std::optional<std::string>("common:code_error.error_message.514"));
         CHECK_EQ(e.message(), std::string("Invalid API Key (unAuthApiKey)"));
         CHECK(contains(e.body().value_or(""), "unAuthApiKey"));
         CHECK_EQ(e.method(), std::optional<std::string>("POST"));
@@ -763,6 +765,305 @@ TEST(threads_share_one_client) {
         });
     for (auto& t : ts) t.join();
     CHECK_EQ(ok.load(), 6);
+}
+
+// ================================================================== revision 3
+// The FastGPT 4.14-4.16 chat surface, against the dev server emulating a release.
+
+const char* const RELEASE = "4.16.1";
+
+// A fresh 24-hex app id (release mode checks the ObjectId form), so tests do not share chats.
+std::string uniq_app() {
+    static int n = 0;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%08x%016x", static_cast<unsigned>(getpid()), static_cast<unsigned>(++n) + 0xa3000000u);
+    return std::string(buf).substr(0, 24);
+}
+
+// A client answered as FastGPT RELEASE; `headers` are extra "Name":"value" members, `extra`
+// more options.
+Client release_client(const std::string& headers = "", const std::string& extra = "") {
+    return client("\"headers\":{\"X-Dev-FastGPT-Version\":" + json::quote(RELEASE) +
+                  (headers.empty() ? "" : "," + headers) + "}" + (extra.empty() ? "" : "," + extra));
+}
+
+std::string request_for(const std::string& app, const std::string& chat, const std::string& q,
+                        bool detail = false) {
+    return "{\"messages\":[{\"role\":\"user\",\"content\":" + json::quote(q) + "}],\"chatId\":" +
+           json::quote(chat) + ",\"appId\":" + json::quote(app) + (detail ? ",\"detail\":true" : "") + "}";
+}
+
+// A resumable v2 round that the server cuts after its second answer chunk; the round goes on
+// (after pause_ms, one chunk per delay_ms). Returns the partial answer the cut stream saw.
+std::string cut_round(const std::string& app, const std::string& chat, const std::string& q, int pause_ms,
+                      int delay_ms) {
+    const Client c = release_client("\"X-Dev-Fault\":\"cut-mid-stream:" + std::to_string(pause_ms) +
+                                        "\",\"X-Dev-Chunk-Delay-Ms\":\"" + std::to_string(delay_ms) + "\"",
+                                    "\"completions_api\":\"v2\",\"stream_resume\":true,\"max_retries\":0");
+    std::string seen, partial;
+    EXPECT_ERROR(FASTGPT_E_STREAM_INCOMPLETE,
+                 c.create_chat_completion_stream(request_for(app, chat, q),
+                                                 [&](const Event& e) {
+                                                     if (e.text) seen += *e.text;
+                                                     return true;
+                                                 }),
+                 e, {
+                     CHECK(e.partial().has_value());
+                     partial = json::get_string(e.partial().value_or("{}"), {"answer"}).value_or("?");
+                 });
+    CHECK_EQ(partial, seen);
+    const std::string full = "You said: " + q;
+    CHECK(!seen.empty() && seen != full && full.compare(0, seen.size(), seen) == 0);
+    return seen;
+}
+
+void check_resumed(const std::vector<Event>& events, const std::string& result, const std::string& q) {
+    CHECK_EQ(json::get_string(result, {"answer"}), std::optional<std::string>("You said: " + q));
+    CHECK(json::at(result, {"done"}) == std::optional<std::string_view>("true"));
+    CHECK_EQ(json::get_string(result, {"resume", "phase"}), std::optional<std::string>("live"));
+    CHECK(json::is_null(json::at(result, {"resume", "unavailable_reason"})));
+    CHECK_EQ(json::get_int(result, {"event_count"}), std::optional<long long>(static_cast<long long>(events.size())));
+    std::string phases;
+    for (const Event& e : events)
+        if (e.event == "resumePhase") phases += (phases.empty() ? "" : ",") + e.data;
+    CHECK_EQ(phases, std::string("catchup,live"));
+    REQUIRE(!events.empty());
+    CHECK(events.back().is_done() && events.back().data == "[DONE]");
+}
+
+TEST(rev3_resume_after_cut_callback) {
+    const std::string app = uniq_app(), chat = uniq("resume-cb"), q = "resume me with a callback please";
+    cut_round(app, chat, q, 300, 20);
+    const Client c = release_client();
+    std::vector<Event> events;
+    const std::string r = c.resume_chat_completion_stream(app, chat, [&](const Event& e) {
+        events.push_back(e);
+        return true;
+    });
+    check_resumed(events, r, q);
+
+    // The round is over: a second resume answers resumeCompleted and [DONE].
+    events.clear();
+    const std::string again = c.resume_chat_completion_stream(app, chat, [&](const Event& e) {
+        events.push_back(e);
+        return true;
+    });
+    CHECK(json::at(again, {"resume", "completed"}) == std::optional<std::string_view>("true"));
+    // resumeCompleted's final records are kept; the AI record's dataId is the result's.
+    CHECK(!json::is_null(json::at(again, {"resume", "records", "list"})));
+    CHECK_EQ(json::get_string(again, {"resume", "records", "list", "1", "obj"}), std::optional<std::string>("AI"));
+    CHECK_EQ(json::get_string(again, {"response_chat_item_id"}),
+             json::get_string(again, {"resume", "records", "list", "1", "id"}));
+    REQUIRE(events.size() >= 2);
+    CHECK_EQ(events.front().event, std::string("resumeCompleted"));
+    CHECK(events.back().is_done());
+}
+
+TEST(rev3_resume_after_cut_pull) {
+    const std::string app = uniq_app(), chat = uniq("resume-pull"), q = "resume me with the pull form please";
+    cut_round(app, chat, q, 300, 20);
+    const Client c = release_client();
+    fastgpt::Stream s = c.open_resume_stream(app, chat);
+    std::vector<Event> events;
+    for (const Event& e : s) events.push_back(e);
+    CHECK(s.finished());
+    check_resumed(events, s.result(), q);
+    CHECK(!s.next().has_value());  // the end is sticky
+}
+
+TEST(rev3_resume_cancelled_then_stop) {
+    const std::string app = uniq_app(), chat = uniq("resume-cancel");
+    std::string q;
+    for (int i = 0; i < 10; ++i) q += "slow words ";
+    cut_round(app, chat, q, 100, 250);  // about 40 chunks, 250 ms apart, after the cut
+    const Client c = release_client();
+    fastgpt::CancelToken tok;
+    fastgpt::Stream s = c.open_resume_stream(app, chat, tok);
+    bool live = false, done = false;
+    double t_cancel = 0;
+    EXPECT_ERROR(FASTGPT_E_CANCELLED,
+                 [&] {
+                     for (const Event& e : s) {
+                         if (e.event == "resumePhase" && e.data == "live") live = true;
+                         if (live && e.text && !e.text->empty() && t_cancel == 0) {
+                             t_cancel = now_ms();
+                             tok.cancel();
+                         }
+                         if (e.is_done()) done = true;
+                     }
+                 }(),
+                 e, { CHECK(e.partial().has_value()); });
+    CHECK(live);
+    CHECK(!done);
+    CHECK(t_cancel > 0 && now_ms() - t_cancel < 2000);
+
+    // The round still runs on the server: stop it (v2 runs poll the stop flag).
+    const std::string r = c.stop_chat_completion(app, chat);
+    CHECK(json::at(r, {"data", "success"}) == std::optional<std::string_view>("true"));
+    CHECK(json::at(r, {"data", "completed"}) == std::optional<std::string_view>("true"));
+    const std::string st = c.get_history_status(app, std::vector<std::string>{chat});
+    CHECK(json::get_int(st, {"data", "list", "0", "chatGenerateStatus"}).value_or(0) != 0);
+}
+
+TEST(rev3_stop_running_round) {
+    const std::string app = uniq_app(), chat = uniq("stop");
+    std::string q;
+    for (int i = 0; i < 8; ++i) q += "stop this long answer ";
+    const Client c = release_client("\"X-Dev-Chunk-Delay-Ms\":\"100\"", "\"completions_api\":\"v2\"");
+    std::atomic<bool> first{false};
+    std::string result;
+    std::thread th([&] {
+        try {
+            result = c.create_chat_completion_stream(request_for(app, chat, q), [&](const Event& e) {
+                if (e.text && !e.text->empty()) first = true;
+                return true;
+            });
+        } catch (const Error& e) {
+            result = e.json();
+        }
+    });
+    const double t0 = now_ms();
+    while (!first && now_ms() - t0 < 5000) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK(first.load());
+    const std::string r = c.stop_chat_completion(app, chat);
+    th.join();
+    CHECK(json::at(r, {"data", "success"}) == std::optional<std::string_view>("true"));
+    const std::string answer = json::get_string(result, {"answer"}).value_or("?");
+    const std::string full = "You said: " + q;
+    CHECK(json::at(result, {"done"}) == std::optional<std::string_view>("true"));
+    CHECK(answer != full && full.compare(0, answer.size(), answer) == 0);
+
+    // Before 4.14.5 there is no stop route: the clean error of a 404.
+    const Client old = client("\"headers\":{\"X-Dev-FastGPT-Version\":\"4.13.x\"}");
+    EXPECT_ERROR(FASTGPT_E_HTTP, old.stop_chat_completion(app, chat), e,
+                 { CHECK_EQ(e.http_status(), std::optional<int>(404)); });
+}
+
+TEST(rev3_history_status_read_batch_delete) {
+    const Client c = release_client();
+    const std::string app = uniq_app(), a = uniq("st-a"), b = uniq("st-b");
+    c.create_chat_completion(request_for(app, a, "hi a"));
+    c.create_chat_completion(request_for(app, b, "hi b"));
+    std::string st = c.get_history_status(app, "[" + json::quote(a) + "," + json::quote(b) + ",\"no-such-chat\"]");
+    CHECK(contains(st, a) && contains(st, b) && !contains(st, "no-such-chat"));
+    CHECK_EQ(json::get_int(st, {"data", "list", "0", "chatGenerateStatus"}), std::optional<long long>(1));
+    CHECK(json::at(st, {"data", "list", "0", "hasBeenRead"}) == std::optional<std::string_view>("false"));
+
+    c.mark_chat_read(app, a);
+    st = c.get_history_status(app, std::vector<std::string>{a});
+    CHECK(json::at(st, {"data", "list", "0", "hasBeenRead"}) == std::optional<std::string_view>("true"));
+
+    const std::string r = c.delete_chat_histories(app, std::vector<std::string>{a, b});
+    CHECK_EQ(json::get_int(r, {"code"}), std::optional<long long>(200));
+    st = c.get_history_status(app, std::vector<std::string>{a, b});
+    CHECK(json::at(st, {"data", "list"}) == std::optional<std::string_view>("[]"));
+
+    std::vector<std::string> many;
+    for (int i = 0; i < 201; ++i) many.push_back("c" + std::to_string(i));
+    EXPECT_ERROR(FASTGPT_E_INVALID_ARGUMENT, c.get_history_status(app, many), e, {});
+    EXPECT_ERROR(FASTGPT_E_INVALID_ARGUMENT, c.get_history_status(app, std::vector<std::string>{}), e, {});
+    EXPECT_ERROR(FASTGPT_E_INVALID_ARGUMENT, c.get_history_status(app, std::string("{}")), e, {});
+    EXPECT_ERROR(FASTGPT_E_INVALID_ARGUMENT, c.delete_chat_histories(app, std::vector<std::string>{""}), e,
+                 { CHECK_EQ(e.attempts(), std::optional<int>(0)); });
+    EXPECT_ERROR(FASTGPT_E_INVALID_ARGUMENT, c.mark_chat_read(app, ""), e, {});
+}
+
+TEST(rev3_chat_records_v2) {
+    const Client c = release_client();
+    const std::string app = uniq_app(), chat = uniq("rec2");
+    for (const char* q : {"one", "two", "three"}) c.create_chat_completion(request_for(app, chat, q));
+    const std::string newest = c.get_chat_records_v2(app, chat, 2);
+    CHECK_EQ(json::get_int(newest, {"data", "total"}), std::optional<long long>(6));
+    CHECK(json::at(newest, {"data", "hasMorePrev"}) == std::optional<std::string_view>("true"));
+    CHECK_EQ(json::get_string(newest, {"data", "list", "0", "obj"}), std::optional<std::string>("Human"));
+    const std::string first_id = json::get_string(newest, {"data", "list", "0", "id"}).value_or("");
+    REQUIRE(!first_id.empty());
+    const std::string older = c.get_chat_records_v2(app, chat, 2, "{\"prevId\":" + json::quote(first_id) + "}");
+    CHECK(json::at(older, {"data", "hasMoreNext"}) == std::optional<std::string_view>("true"));
+    CHECK(json::get_string(older, {"data", "list", "1", "id"}).value_or(first_id) != first_id);
+    EXPECT_ERROR(FASTGPT_E_API, c.get_chat_records_v2(app, chat, 2, std::string("{\"prevId\":\"nope\"}")), e, {
+        CHECK(contains(e.message(), "not found"));
+        CHECK(!e.message_key().has_value());
+    });
+    EXPECT_ERROR(FASTGPT_E_INVALID_ARGUMENT, c.get_chat_records_v2(app, chat, 0), e, {});
+}
+
+TEST(rev3_chat_file_url_and_message_part) {
+    const Client c = release_client();
+    const std::string app = uniq_app(), chat = uniq("file");
+    const std::string up = c.upload_chat_bytes(app, chat, "notes.txt", std::string_view("a file the model reads"),
+                                               std::string("text/plain"));
+    const std::string url = json::get_string(up, {"url"}).value_or("");
+    const std::string key = json::get_string(up, {"key"}).value_or("");
+    REQUIRE(!url.empty() && !key.empty());
+    const std::string r = c.get_chat_file_url(app, chat, key);
+    const std::string dl = json::get_string(r, {"data"}).value_or("");
+    CHECK(dl.compare(0, g_url.size(), g_url) == 0);  // absolute, on the server's origin
+
+    // The message part carries both url and key (FastGPT re-signs the URL from the key).
+    const std::string req = "{\"appId\":" + json::quote(app) + ",\"chatId\":" + json::quote(chat) +
+                            ",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":"
+                            "\"What is in the file?\"},{\"type\":\"file_url\",\"name\":\"notes.txt\",\"url\":" +
+                            json::quote(url) + ",\"key\":" + json::quote(key) + "}]}]}";
+    const std::string res = c.create_chat_completion_stream(req, nullptr);
+    CHECK_EQ(json::get_string(res, {"answer"}), std::optional<std::string>("You said: What is in the file? [file]"));
+    EXPECT_ERROR(FASTGPT_E_INVALID_ARGUMENT, c.get_chat_file_url(app, chat, ""), e, {});
+}
+
+TEST(rev3_app_logs) {
+    const Client c = release_client();
+    const std::string app = uniq_app(), chat = uniq("logs");
+    c.create_chat_completion(request_for(app, chat, "log me"));
+    const std::string total = c.get_app_logs_total(app);
+    CHECK(json::get_int(total, {"data", "totalChats"}).value_or(0) >= 1);
+    CHECK(json::at(total, {"data", "totalUsers"}).has_value());
+    CHECK(json::at(total, {"data", "totalPoints"}).has_value());
+
+    char start[32], end[32];
+    const std::time_t now = std::time(nullptr);
+    const std::time_t t0 = now - 3600, t1 = now + 3600;
+    std::strftime(start, sizeof start, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t0));
+    std::strftime(end, sizeof end, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t1));
+    const std::string logs = c.get_app_logs(app, start, end, 0, 10, std::string("{\"sources\":[\"api\"]}"));
+    CHECK_EQ(json::get_int(logs, {"data", "total"}), std::optional<long long>(1));
+    CHECK_EQ(json::get_string(logs, {"data", "list", "0", "chatId"}), std::optional<std::string>(chat));
+    EXPECT_ERROR(FASTGPT_E_INVALID_ARGUMENT, c.get_app_logs(app, start, end, -1, 10), e, {});
+}
+
+TEST(rev3_stream_title) {
+    // title: a 4.16 detail stream's chatTitle
+    const Client c = release_client();
+    const std::string app = uniq_app();
+    const std::string r = c.create_chat_completion_stream(request_for(app, uniq("title"), "name this chat", true), nullptr);
+    if (!json::at(r, {"title"})) {  // no "title" member at all: a library before contract rev 3 §6
+        std::cout << "    SKIP: the linked library does not report title yet" << std::endl;
+        return;
+    }
+    CHECK(!json::get_string(r, {"title"}).value_or("").empty());
+    const std::string plain = c.create_chat_completion_stream(request_for(app, uniq("title"), "no title"), nullptr);
+    CHECK(json::is_null(json::at(plain, {"title"})));
+}
+
+TEST(rev3_message_key) {
+    // message_key: FastGPT's i18n key, with message in English
+    const std::string app = uniq_app();
+    const Client bad = client("\"headers\":{\"X-Dev-FastGPT-Version\":\"4.16.1\"},\"max_retries\":0", "fastgpt-wrong");
+    EXPECT_ERROR(FASTGPT_E_API, bad.get_chat_init(app, "x"), e, {
+        CHECK_EQ(e.message_key(), std::optional<std::string>("common:code_error.error_message.514"));
+        CHECK(contains(e.message(), "unAuthApiKey"));
+        CHECK(!contains(e.message(), "common:"));
+    });
+}
+
+TEST(rev3_stream_timeout) {
+    // stream_timeout_ms: a trickle that defeats the idle timeout ends as a "request" timeout
+    const Client slow = fault_client("trickle:200",
+                                     "\"stream_timeout_ms\":800,\"stream_idle_timeout_ms\":5000,\"max_retries\":0");
+    const double t0 = now_ms();
+    EXPECT_ERROR(FASTGPT_E_TIMEOUT, slow.create_chat_completion_stream(chat_request("trickle"), nullptr), e,
+                 { CHECK_EQ(e.timeout(), std::optional<std::string>("request")); });
+    const double took = now_ms() - t0;
+    CHECK(took > 700 && took < 3000);
 }
 
 }  // namespace

@@ -31,6 +31,7 @@ MCS=(mcs -nologo -warnaserror+ -debug)
 "${MCS[@]}" -target:exe -r:"$out/FastGpt.dll" -r:System.Core.dll -out:"$out/FastGpt.Tests.exe" Tests/*.cs
 "${MCS[@]}" -target:exe -r:"$out/FastGpt.dll" -out:"$out/Chat.exe" examples/Chat/*.cs
 "${MCS[@]}" -target:exe -r:"$out/FastGpt.dll" -out:"$out/Quickstart.exe" examples/Quickstart/*.cs
+"${MCS[@]}" -target:exe -r:"$out/FastGpt.dll" -out:"$out/Attach.exe" examples/Attach/*.cs
 
 # DllImport("fastgpt") -> libfastgpt.so, found through LD_LIBRARY_PATH.
 rc=0
@@ -42,9 +43,22 @@ LD_LIBRARY_PATH="$release${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" FASTGPT_DEVSERVE
 . "$ROOT/bindings/testlib.sh"
 testlib_readme_block README.md examples/Quickstart/Quickstart.cs
 
+testlib_devserver
+echo "== examples/Attach (upload, url + key in the message part, a fresh file URL)"
+cp "$out/FastGpt.dll" "$TESTLIB_TMP/" && cp "$out/Attach.exe" "$TESTLIB_TMP/"
+if LD_LIBRARY_PATH="$release" FASTGPT_BASE_URL="$DEV_URL" timeout 60 mono "$TESTLIB_TMP/Attach.exe" >"$TESTLIB_TMP/attach.txt" 2>&1 &&
+    grep -q '^You said: What does the file say? \[file\]$' "$TESTLIB_TMP/attach.txt" &&
+    grep -q '^download: http' "$TESTLIB_TMP/attach.txt"; then
+    sed 's/^/    /' "$TESTLIB_TMP/attach.txt"
+    echo "PASS attach"
+else
+    echo "FAIL attach; it printed:"
+    sed 's/^/    /' "$TESTLIB_TMP/attach.txt"
+    exit 1
+fi
+
 echo "== outside the checkout: make install, FastGpt.dll, the quickstart"
 testlib_install
-testlib_devserver
 app="$TESTLIB_TMP/csharp-quickstart"
 mkdir -p "$app"
 cp "$out/FastGpt.dll" examples/Quickstart/Quickstart.cs "$app/"

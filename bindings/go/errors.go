@@ -40,7 +40,8 @@ func (s Status) Error() string { return "fastgpt: " + s.String() }
 type Error struct {
 	Status       Status          // the status code returned
 	StatusName   string          // "FASTGPT_E_API", ...
-	Message      string          // human-readable summary
+	Message      string          // human-readable summary (English, also for FastGPT's i18n keys)
+	MessageKey   string          // FastGPT's i18n key when the server's message was one ("common:code_error..."); "" otherwise
 	HTTPStatus   int             // 0 when no response was received
 	APICode      json.RawMessage // envelope / error-frame "code" as JSON (normally a number); nil when none
 	StatusText   string          // its "statusText"; "" when none
@@ -107,6 +108,7 @@ type errorJSON struct {
 		Status       *int32          `json:"status"`
 		StatusName   string          `json:"status_name"`
 		Message      string          `json:"message"`
+		MessageKey   *string         `json:"message_key"`
 		HTTPStatus   *int            `json:"http_status"`
 		APICode      json.RawMessage `json:"api_code"`
 		StatusText   *string         `json:"status_text"`
@@ -153,6 +155,7 @@ func parseError(st Status, s string) *Error {
 		e.StatusName = j.StatusName
 	}
 	e.Message = j.Message
+	e.MessageKey = deref(j.MessageKey)
 	if j.HTTPStatus != nil {
 		e.HTTPStatus = *j.HTTPStatus
 	}

@@ -54,6 +54,10 @@ func TestErrorWrongKey(t *testing.T) {
 		e.Method != "POST" || !strings.HasSuffix(e.URL, "/api/core/chat/history/getHistories") || e.Attempts != 1 {
 		t.Fatalf("wrong key: %+v", e)
 	}
+	// Revision 3: the i18n key is kept in message_key; message is its English text.
+	if e.MessageKey != "common:code_error.error_message.514" || e.Message != "Invalid API Key (unAuthApiKey)" {
+		t.Fatalf("wrong key message %q, message_key %q", e.Message, e.MessageKey)
+	}
 	if strings.Contains(string(e.Raw), "wrong-key") {
 		t.Fatalf("key leaked into the error JSON: %s", e.Raw)
 	}

@@ -35,6 +35,13 @@ static int32_t fastgpt_go_stream(const fastgpt_client *client, const char *reque
 	return fastgpt_create_chat_completion_stream(client, request_json, fastgpt_go_trampoline,
 	                                             (void *)handle, cancel, out_json);
 }
+
+static int32_t fastgpt_go_resume(const fastgpt_client *client, const char *app_id,
+                                 const char *chat_id, uintptr_t handle,
+                                 const fastgpt_cancel_token *cancel, char **out_json) {
+	return fastgpt_resume_chat_completion_stream(client, app_id, chat_id, fastgpt_go_trampoline,
+	                                             (void *)handle, cancel, out_json);
+}
 */
 import "C"
 
@@ -98,6 +105,7 @@ type Options struct {
 	TimeoutMs           *int              `json:"timeout_ms,omitempty"`            // 0 = no limit
 	CompletionTimeoutMs *int              `json:"completion_timeout_ms,omitempty"` // 0 = no limit
 	StreamIdleTimeoutMs *int              `json:"stream_idle_timeout_ms,omitempty"`
+	StreamTimeoutMs     *int              `json:"stream_timeout_ms,omitempty"` // one streaming attempt, start to EOF; 0 = no limit
 	MaxRetries          *int              `json:"max_retries,omitempty"`
 	RetryDelayMs        *int              `json:"retry_delay_ms,omitempty"`
 	MaxRetryAfterMs     *int              `json:"max_retry_after_ms,omitempty"`
@@ -109,6 +117,9 @@ type Options struct {
 	CompletionsAPI      string            `json:"completions_api,omitempty"` // "v1" | "v2"
 	MaxResponseBytes    *int              `json:"max_response_bytes,omitempty"`
 	MaxEventBytes       *int              `json:"max_event_bytes,omitempty"`
+	// StreamResume sends x-fastgpt-stream-resume: 1 on streaming completions, so that
+	// FastGPT (>= 4.14.11, v2 completions) keeps a replay for ResumeChatCompletionStream.
+	StreamResume *bool `json:"stream_resume,omitempty"`
 }
 
 // Client is a FastGPT client. It is safe for concurrent use. Close it when done; a
@@ -402,6 +413,16 @@ func (a *cargs) json(name string, v any) *C.char {
 	return a.str(name, s)
 }
 
+// jsonRequired is json for a required *_json parameter: nil becomes an invalid argument
+// here instead of a NULL the library would refuse anyway.
+func (a *cargs) jsonRequired(name string, v any) *C.char {
+	p := a.json(name, v)
+	if p == nil {
+		a.fail(name + " is required")
+	}
+	return p
+}
+
 func (a *cargs) int32(name string, v int) C.int32_t {
 	if v < math.MinInt32 || v > math.MaxInt32 {
 		a.fail(name + " is out of the int32 range")
@@ -669,5 +690,122 @@ func (c *Client) UploadChatBytes(ctx context.Context, appID, chatID, fileName, c
 			p = unsafe.Pointer(&data[0]) // Go memory without Go pointers, borrowed for the call
 		}
 		return C.fastgpt_upload_chat_bytes(h, app, chat, name, ct, p, C.size_t(len(data)), tok, out)
+	})
+}
+
+// ---------------------------------------------------------------------------------------
+// Revision 3: the FastGPT 4.14–4.16 chat surface.
+
+// StopChatCompletion stops a running generation of chatID (fastgpt_stop_chat_completion).
+// Only v2 runs poll the stop flag; a v1 run stops only when its client disconnects. The
+// envelope's data is {success, completed?, chatGenerateStatus?}. FastGPT >= 4.14.5.
+func (c *Client) StopChatCompletion(ctx context.Context, appID, chatID string) (json.RawMessage, error) {
+	var a cargs
+	app, chat := a.str("appID", appID), a.str("chatID", chatID)
+	return c.do(ctx, &a, func(h *C.fastgpt_client, tok *C.fastgpt_cancel_token, out **C.char) C.int32_t {
+		return C.fastgpt_stop_chat_completion(h, app, chat, tok, out)
+	})
+}
+
+// ResumeChatCompletionStream picks up the stream of chatID after a disconnect
+// (fastgpt_resume_chat_completion_stream, FastGPT >= 4.14.11). The round must have been
+// started by a v2 streaming completion on a client with Options.StreamResume. fn gets the
+// events exactly as CreateChatCompletionStream's, plus "resumePhase" ("catchup", then
+// "live"), "resumeUnavailable" and "resumeCompleted". The catch-up replays the round from
+// its start, so the result is the round's whole stream result with
+// "resume": {"phase","completed","unavailable_reason","records"} added (records: the final
+// records resumeCompleted carried, else null; response_chat_item_id comes from them). A
+// chat that is no longer generating answers with "resumeCompleted" and "done".
+func (c *Client) ResumeChatCompletionStream(ctx context.Context, appID, chatID string, fn func(Event) error) (json.RawMessage, error) {
+	var a cargs
+	app, chat := a.str("appID", appID), a.str("chatID", chatID)
+	return c.doStream(ctx, &a, fn, func(h *C.fastgpt_client, handle C.uintptr_t, tok *C.fastgpt_cancel_token, out **C.char) C.int32_t {
+		return C.fastgpt_go_resume(h, app, chat, handle, tok, out)
+	})
+}
+
+// OpenResumeStream is ResumeChatCompletionStream as a pull stream
+// (fastgpt_stream_resume_open); its Result carries "resume" too.
+func (c *Client) OpenResumeStream(ctx context.Context, appID, chatID string) (*Stream, error) {
+	var a cargs
+	app, chat := a.str("appID", appID), a.str("chatID", chatID)
+	return c.openStream(ctx, &a, func(h *C.fastgpt_client, tok *C.fastgpt_cancel_token, out **C.fastgpt_stream, errp **C.char) C.int32_t {
+		return C.fastgpt_stream_resume_open(h, app, chat, tok, out, errp)
+	})
+}
+
+// GetHistoryStatus gets the generation status and read mark of 1 to 200 chats
+// (fastgpt_get_history_status). chatIDs is a []string (or raw JSON array). data
+// {list: [{chatId, updateTime, chatGenerateStatus, hasBeenRead?}]}; unknown ids are left out.
+func (c *Client) GetHistoryStatus(ctx context.Context, appID string, chatIDs any) (json.RawMessage, error) {
+	var a cargs
+	app, ids := a.str("appID", appID), a.jsonRequired("chatIDs", chatIDs)
+	return c.do(ctx, &a, func(h *C.fastgpt_client, tok *C.fastgpt_cancel_token, out **C.char) C.int32_t {
+		return C.fastgpt_get_history_status(h, app, ids, tok, out)
+	})
+}
+
+// MarkChatRead marks a chat read (fastgpt_mark_chat_read); FastGPT also moves it to the
+// top of the history list.
+func (c *Client) MarkChatRead(ctx context.Context, appID, chatID string) (json.RawMessage, error) {
+	var a cargs
+	app, chat := a.str("appID", appID), a.str("chatID", chatID)
+	return c.do(ctx, &a, func(h *C.fastgpt_client, tok *C.fastgpt_cancel_token, out **C.char) C.int32_t {
+		return C.fastgpt_mark_chat_read(h, app, chat, tok, out)
+	})
+}
+
+// DeleteChatHistories deletes the chats in chatIDs (a []string or raw JSON array of at
+// least one id) for good (fastgpt_delete_chat_histories).
+func (c *Client) DeleteChatHistories(ctx context.Context, appID string, chatIDs any) (json.RawMessage, error) {
+	var a cargs
+	app, ids := a.str("appID", appID), a.jsonRequired("chatIDs", chatIDs)
+	return c.do(ctx, &a, func(h *C.fastgpt_client, tok *C.fastgpt_cancel_token, out **C.char) C.int32_t {
+		return C.fastgpt_delete_chat_histories(h, app, ids, tok, out)
+	})
+}
+
+// GetChatRecordsV2 pages a chat's records by cursor (fastgpt_get_chat_records_v2).
+// options is an optional JSON object whose members are passed through: "prevId" |
+// "nextId" | "initialId" (dataIds), "loadCustomFeedbacks", "includeDeleted", "type".
+// data {list, total, hasMorePrev, hasMoreNext}.
+func (c *Client) GetChatRecordsV2(ctx context.Context, appID, chatID string, pageSize int, options any) (json.RawMessage, error) {
+	var a cargs
+	app, chat, ps, opts := a.str("appID", appID), a.str("chatID", chatID), a.int32("pageSize", pageSize), a.json("options", options)
+	return c.do(ctx, &a, func(h *C.fastgpt_client, tok *C.fastgpt_cancel_token, out **C.char) C.int32_t {
+		return C.fastgpt_get_chat_records_v2(h, app, chat, ps, opts, tok, out)
+	})
+}
+
+// GetChatFileURL gets a download URL (valid about an hour) for key, a file uploaded to
+// this chat (fastgpt_get_chat_file_url). The envelope's data is the URL string.
+func (c *Client) GetChatFileURL(ctx context.Context, appID, chatID, key string) (json.RawMessage, error) {
+	var a cargs
+	app, chat, k := a.str("appID", appID), a.str("chatID", chatID), a.str("key", key)
+	return c.do(ctx, &a, func(h *C.fastgpt_client, tok *C.fastgpt_cancel_token, out **C.char) C.int32_t {
+		return C.fastgpt_get_chat_file_url(h, app, chat, k, tok, out)
+	})
+}
+
+// GetAppLogsTotal gets an app's log totals {totalUsers, totalChats, totalPoints}
+// (fastgpt_get_app_logs_total, commercial edition).
+func (c *Client) GetAppLogsTotal(ctx context.Context, appID string) (json.RawMessage, error) {
+	var a cargs
+	app := a.str("appID", appID)
+	return c.do(ctx, &a, func(h *C.fastgpt_client, tok *C.fastgpt_cancel_token, out **C.char) C.int32_t {
+		return C.fastgpt_get_app_logs_total(h, app, tok, out)
+	})
+}
+
+// GetAppLogs lists an app's chat logs between dateStart and dateEnd (ISO-8601)
+// (fastgpt_get_app_logs); offset >= 0, pageSize >= 1. options is an optional JSON object
+// whose members are passed through ("sources", "tmbIds", "chatSearch", "feedbackType",
+// "unreadOnly", "errorFilter", ...). API keys may call it from FastGPT 4.15.2.
+func (c *Client) GetAppLogs(ctx context.Context, appID, dateStart, dateEnd string, offset, pageSize int, options any) (json.RawMessage, error) {
+	var a cargs
+	app, ds, de := a.str("appID", appID), a.str("dateStart", dateStart), a.str("dateEnd", dateEnd)
+	off, ps, opts := a.int32("offset", offset), a.int32("pageSize", pageSize), a.json("options", options)
+	return c.do(ctx, &a, func(h *C.fastgpt_client, tok *C.fastgpt_cancel_token, out **C.char) C.int32_t {
+		return C.fastgpt_get_app_logs(h, app, ds, de, off, ps, opts, tok, out)
 	})
 }

@@ -44,8 +44,21 @@ type StreamResult struct {
 	Variables          json.RawMessage `json:"variables"`
 	FlowResponses      json.RawMessage `json:"flow_responses"`
 	ToolCalls          json.RawMessage `json:"tool_calls"`
+	Title              *string         `json:"title"` // the last chatTitle event's title (FastGPT >= 4.15), else nil
 	ChatID             *string         `json:"chat_id"`
 	ResponseChatItemID string          `json:"response_chat_item_id"`
+	// Resume is set on the results of ResumeChatCompletionStream and OpenResumeStream.
+	Resume *ResumeInfo `json:"resume,omitempty"`
+}
+
+// ResumeInfo is the "resume" member of a resumed stream's result: the last resumePhase
+// ("catchup" or "live"), whether resumeCompleted arrived, resumeUnavailable's reason, and
+// the final records resumeCompleted carried (FastGPT's authoritative state; nil when none).
+type ResumeInfo struct {
+	Phase             *string         `json:"phase"`
+	Completed         bool            `json:"completed"`
+	UnavailableReason *string         `json:"unavailable_reason"`
+	Records           json.RawMessage `json:"records"`
 }
 
 // ParseStreamResult decodes a stream result (or an *Error's Partial). JSON null members
@@ -57,6 +70,9 @@ func ParseStreamResult(raw json.RawMessage) (StreamResult, error) {
 	}
 	r.Interactive, r.Variables = nonNull(r.Interactive), nonNull(r.Variables)
 	r.FlowResponses, r.ToolCalls = nonNull(r.FlowResponses), nonNull(r.ToolCalls)
+	if r.Resume != nil {
+		r.Resume.Records = nonNull(r.Resume.Records)
+	}
 	return r, nil
 }
 

@@ -33,9 +33,21 @@ go vet -tags fastgpt_intree ./...
 echo "== go test -race -count=1 -tags fastgpt_intree ./..."
 go test -race -count=1 -tags fastgpt_intree ./...
 
+testlib_devserver
+echo "== examples/attach (upload, url + key in the message part, a fresh file URL)"
+go build -tags fastgpt_intree -o "$TESTLIB_TMP/attach" ./examples/attach
+FASTGPT_BASE_URL="$DEV_URL" timeout 60 "$TESTLIB_TMP/attach" >"$TESTLIB_TMP/attach.txt" 2>&1 || true
+if ! grep -q '^You said: What does the file say? \[file\]$' "$TESTLIB_TMP/attach.txt" ||
+    ! grep -q '^download: http' "$TESTLIB_TMP/attach.txt"; then
+    echo "FAIL: examples/attach printed:" >&2
+    cat "$TESTLIB_TMP/attach.txt" >&2
+    exit 1
+fi
+sed 's/^/    /' "$TESTLIB_TMP/attach.txt"
+echo "PASS examples/attach"
+
 echo "== outside the checkout: $MODULE@$VERSION from a module proxy, linked through pkg-config"
 testlib_install
-testlib_devserver
 proxy="$TESTLIB_TMP/goproxy"
 app="$TESTLIB_TMP/app"
 vdir="$proxy/$MODULE/@v"

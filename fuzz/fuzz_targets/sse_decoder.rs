@@ -1,5 +1,5 @@
 //! The SSE decoder fed in random splits must produce the same events as fed whole, never
-//! panic, and never hold more than the event limit.
+//! panic, and never hold more than the event limit (plus a BOM's first bytes at the start).
 #![no_main]
 use fastgpt::stream::sse::Decoder;
 use libfuzzer_sys::fuzz_target;
@@ -23,7 +23,8 @@ fn decode(chunks: &[&[u8]], max: usize) -> (Vec<(Option<String>, String)>, bool)
                 Err(_) => return (out, true),
             }
         }
-        assert!(d.pending_bytes() <= max);
+        // Up to two bytes of a BOM that may still be completing are held on top.
+        assert!(d.pending_bytes() <= max + 2);
     }
     (out, false)
 }

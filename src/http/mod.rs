@@ -146,9 +146,15 @@ impl Http {
             };
             b.root_certs(roots).build()
         };
+        let mut secrets = opts.secrets();
         let proxy = match &opts.proxy {
-            ProxySetting::FromEnv => crate::transport::proxy::from_env(&opts.base_url)
-                .and_then(|u| ureq::Proxy::new(&u).ok()),
+            ProxySetting::FromEnv => {
+                crate::transport::proxy::from_env(&opts.base_url).and_then(|u| {
+                    // Credentials from HTTPS_PROXY & co. are as secret as an explicit proxy's.
+                    secrets.extend(crate::transport::proxy::proxy_credentials(&u));
+                    ureq::Proxy::new(&u).ok()
+                })
+            }
             ProxySetting::Disabled => None,
             ProxySetting::Url(u) => Some(
                 ureq::Proxy::new(u)
@@ -183,7 +189,7 @@ impl Http {
             .chain(CancellableTcpConnector)
             .chain(RustlsConnector::default());
         let agent = Agent::with_parts(config, connector, CancellableResolver::default());
-        let secrets = Arc::new(opts.secrets());
+        let secrets = Arc::new(secrets);
         Ok(Http {
             agent,
             opts,

@@ -1,6 +1,7 @@
 //! The stream accumulator (contract §6): what a whole stream amounts to.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -40,33 +41,87 @@ struct TypedDelta<'a> {
 }
 
 /// The answer chunk FastGPT writes for a piece of text (E2/E3 `textAdaptGptResponse`),
-/// around the content string.
-const CHUNK_PREFIX: &str = r#"{"id":"","object":"","created":0,"model":"","choices":[{"delta":{"role":"assistant","content":""#;
-const CHUNK_SUFFIX: &str = r#""},"index":0,"finish_reason":null}]}"#;
+/// around the content string: `PREFIX "content" SUFFIX`.
+pub const CHUNK_PREFIX: &[u8] =
+    br#"{"id":"","object":"","created":0,"model":"","choices":[{"delta":{"role":"assistant","content":"#;
+pub const CHUNK_SUFFIX: &[u8] = br#"},"index":0,"finish_reason":null}]}"#;
 
-/// Reads a chunk of exactly FastGPT's text-chunk shape whose content needs no unescaping:
-/// then the payload is valid JSON and the content is the bytes between the two fixed parts.
-/// Anything else (other servers, escapes, stop chunks) goes to the full parser. This skips
-/// a general JSON parse for nearly every event of a real stream.
-fn parse_plain_text_chunk(payload: &str) -> Option<AnswerChunk<'_>> {
-    let content = payload
-        .strip_prefix(CHUNK_PREFIX)?
-        .strip_suffix(CHUNK_SUFFIX)?;
-    if content.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
-        return None;
-    }
-    Some(AnswerChunk {
-        content: Some(Cow::Borrowed(content)),
-        reasoning: None,
-        finish_reason: None,
-    })
+/// Reads a chunk of exactly FastGPT's text-chunk shape: appends its content, unescaped, to
+/// `text` and returns true. The payload's bytes need not have been checked: on true every
+/// byte was read, the fixed parts matched byte for byte and the content is valid UTF-8
+/// with only the escapes `\" \\ \/ \b \f \n \r \t`, so the payload is a valid JSON
+/// object whose `choices[0].delta.content` is what was appended, and nothing contains NUL.
+/// Anything else (other servers' shapes, `\u` escapes, stop chunks, invalid bytes) gives
+/// false, leaving `text` in an unspecified state, and goes to the full parser.
+pub fn scan_text_chunk(payload: &[u8], text: &mut Vec<u8>) -> bool {
+    scan_text_chunk_prefix(payload, text) == Some(payload.len())
 }
 
-/// Parses an answer chunk; `None` when the payload is not a JSON object.
-pub fn parse_answer_chunk(payload: &str) -> Option<AnswerChunk<'_>> {
-    if let Some(chunk) = parse_plain_text_chunk(payload) {
-        return Some(chunk);
+/// [`scan_text_chunk`] on a chunk followed by anything: the length of the chunk at the
+/// start of `bytes`. The chunk's bytes are UTF-8 without NUL, CR or LF.
+#[inline]
+pub fn scan_text_chunk_prefix(bytes: &[u8], text: &mut Vec<u8>) -> Option<usize> {
+    let rest = bytes.strip_prefix(CHUNK_PREFIX)?.strip_prefix(b"\"")?;
+    let mut i = 0;
+    loop {
+        // A run of bytes that stand for themselves.
+        let start = i;
+        let mut high = 0u8;
+        while let Some(&b) = rest.get(i) {
+            if b == b'"' || b == b'\\' || b < 0x20 {
+                break;
+            }
+            high |= b;
+            i += 1;
+        }
+        let run = &rest[start..i];
+        if high >= 0x80 && std::str::from_utf8(run).is_err() {
+            return None;
+        }
+        text.extend_from_slice(run);
+        match rest.get(i) {
+            Some(b'"') => {
+                return rest[i + 1..]
+                    .starts_with(CHUNK_SUFFIX)
+                    .then_some(CHUNK_PREFIX.len() + 1 + i + 1 + CHUNK_SUFFIX.len())
+            }
+            Some(b'\\') => {
+                let c = match rest.get(i + 1) {
+                    Some(b'"') => b'"',
+                    Some(b'\\') => b'\\',
+                    Some(b'/') => b'/',
+                    Some(b'b') => 0x08,
+                    Some(b'f') => 0x0c,
+                    Some(b'n') => b'\n',
+                    Some(b'r') => b'\r',
+                    Some(b't') => b'\t',
+                    _ => return None, // \u escapes (surrogates, NUL) and invalid ones
+                };
+                text.push(c);
+                i += 2;
+            }
+            _ => return None, // a control character, or the end of the payload
+        }
     }
+}
+
+/// Parses an answer chunk; `None` when the payload is not a JSON object. FastGPT's own
+/// text chunks are read by [`scan_text_chunk`], everything else by serde_json.
+pub fn parse_answer_chunk(payload: &str) -> Option<AnswerChunk<'_>> {
+    let mut text = Vec::new();
+    if scan_text_chunk(payload.as_bytes(), &mut text) {
+        let content = String::from_utf8(text).expect("the scanner checked the text");
+        return Some(AnswerChunk {
+            content: Some(Cow::Owned(content)),
+            reasoning: None,
+            finish_reason: None,
+        });
+    }
+    parse_answer_chunk_full(payload)
+}
+
+/// [`parse_answer_chunk`] without the scanner: serde_json only.
+pub fn parse_answer_chunk_full(payload: &str) -> Option<AnswerChunk<'_>> {
     if !payload.trim_start().starts_with('{') {
         return None;
     }
@@ -117,8 +172,11 @@ pub struct Accumulator {
     flow_responses: Option<Value>,
     node_responses: Vec<Box<RawValue>>,
     node_bytes: usize,
+    /// Tool calls in order of first appearance, and where each string `id` is in it.
     tools: Vec<Map<String, Value>>,
+    tool_index: HashMap<String, usize>,
     tool_bytes: usize,
+    title: Option<Box<RawValue>>,
     chat_id: Option<String>,
     response_chat_item_id: String,
     max_bytes: usize,
@@ -131,6 +189,11 @@ pub struct TooBig;
 #[derive(Deserialize)]
 struct InteractiveFrame {
     interactive: Option<Box<RawValue>>,
+}
+
+#[derive(Deserialize)]
+struct TitleFrame {
+    title: Option<Box<RawValue>>,
 }
 
 impl Accumulator {
@@ -152,7 +215,9 @@ impl Accumulator {
             node_responses: Vec::new(),
             node_bytes: 0,
             tools: Vec::new(),
+            tool_index: HashMap::new(),
             tool_bytes: 0,
+            title: None,
             chat_id,
             response_chat_item_id,
             max_bytes,
@@ -174,6 +239,7 @@ impl Accumulator {
             + self.reasoning.len()
             + self.interactive.as_ref().map_or(0, |r| r.get().len())
             + self.variables.as_ref().map_or(0, |r| r.get().len())
+            + self.title.as_ref().map_or(0, |r| r.get().len())
             + self.node_bytes
             + self.tool_bytes
     }
@@ -194,6 +260,13 @@ impl Accumulator {
     /// Records `[DONE]`.
     pub fn add_done(&mut self) {
         self.done = true;
+    }
+
+    /// Adds the text of an answer chunk that carries nothing else (the scanner's chunks).
+    pub fn add_text(&mut self, text: &str) -> Result<(), TooBig> {
+        self.check(text.len())?;
+        self.answer.push_str(text);
+        Ok(())
     }
 
     /// Adds an answer chunk's text, reasoning and finish reason.
@@ -223,6 +296,12 @@ impl Accumulator {
                 {
                     self.check(i.get().len())?;
                     self.interactive = Some(i);
+                }
+            }
+            "chatTitle" => {
+                if let Ok(TitleFrame { title: Some(t) }) = serde_json::from_str(data) {
+                    self.check(t.get().len())?;
+                    self.title = Some(t);
                 }
             }
             "updateVariables" => {
@@ -259,25 +338,28 @@ impl Accumulator {
         Ok(())
     }
 
+    /// Merges a tool frame (§6): one tool per `id`, found through the index, so a frame
+    /// costs the same whatever the number of tools. A frame without a string `id` applies
+    /// to the tool most recently created. A tool's stored `id` never changes (it is its
+    /// key), whatever a later frame's `id` member says.
     fn merge_tool(&mut self, is_params: bool, tool: Map<String, Value>) {
-        let id = tool.get("id").and_then(Value::as_str).map(str::to_string);
-        let index = match &id {
-            Some(id) => self
-                .tools
-                .iter()
-                .position(|t| t.get("id").and_then(Value::as_str) == Some(id)),
+        let index = match tool.get("id").and_then(Value::as_str) {
+            Some(id) => self.tool_index.get(id).copied(),
             None => self.tools.len().checked_sub(1),
         };
-        let index = match index {
-            Some(i) => i,
-            None => {
-                // The frame that creates a tool is kept whole, "" members included.
-                self.tools.push(tool);
-                return;
+        let Some(index) = index else {
+            // The frame that creates a tool is kept whole, "" members included.
+            if let Some(id) = tool.get("id").and_then(Value::as_str) {
+                self.tool_index.insert(id.to_string(), self.tools.len());
             }
+            self.tools.push(tool);
+            return;
         };
         let stored = &mut self.tools[index];
         for (k, v) in tool {
+            if k == "id" {
+                continue;
+            }
             if is_params && k == "params" {
                 if let Value::String(more) = v {
                     match stored.get_mut("params") {
@@ -289,7 +371,7 @@ impl Accumulator {
                 }
                 continue;
             }
-            if v != Value::String(String::new()) {
+            if !matches!(&v, Value::String(s) if s.is_empty()) {
                 stored.insert(k, v);
             }
         }
@@ -313,6 +395,7 @@ impl Accumulator {
             variables: self.variables.as_deref(),
             flow_responses: flow,
             tool_calls: &self.tools,
+            title: self.title.as_deref(),
             chat_id: self.chat_id.as_deref(),
             response_chat_item_id: &self.response_chat_item_id,
         };
@@ -336,6 +419,7 @@ struct ResultView<'a> {
     variables: Option<&'a RawValue>,
     flow_responses: Flow<'a>,
     tool_calls: &'a [Map<String, Value>],
+    title: Option<&'a RawValue>,
     chat_id: Option<&'a str>,
     response_chat_item_id: &'a str,
 }
@@ -435,8 +519,9 @@ mod tests {
             "\u{7f}",
             "raw\u{1}control",
         ] {
-            let payload = format!("{CHUNK_PREFIX}{}{CHUNK_SUFFIX}", content);
-            let fast = parse_plain_text_chunk(&payload);
+            let payload = chunk_with(&format!("\"{content}\""));
+            let mut text = Vec::new();
+            let fast = scan_text_chunk(payload.as_bytes(), &mut text);
             let got = parse_answer_chunk(&payload).map(|c| {
                 (
                     c.content.map(|x| x.into_owned()),
@@ -445,16 +530,41 @@ mod tests {
                 )
             });
             assert_eq!(got, full(&payload), "{payload}");
-            // Escapes, quotes and control characters are never taken by the shortcut.
-            if content.contains(['"', '\\']) || content.chars().any(|c| (c as u32) < 0x20) {
-                assert!(fast.is_none(), "{payload}");
+            // \u escapes and raw control characters are never taken by the scanner; plain
+            // text and the short escapes are, and give the text serde_json gives.
+            if content.contains("\\u") || content.chars().any(|c| (c as u32) < 0x20) {
+                assert!(!fast, "{payload}");
             } else {
-                assert!(fast.is_some(), "{payload}");
+                assert!(fast, "{payload}");
+                assert_eq!(
+                    Some(String::from_utf8(text).unwrap()),
+                    full(&payload).unwrap().0
+                );
             }
         }
-        // A template with something after it is not the template.
-        assert!(parse_plain_text_chunk(&format!("{CHUNK_PREFIX}x{CHUNK_SUFFIX} ")).is_none());
-        assert!(parse_plain_text_chunk(&format!("{CHUNK_PREFIX}x\"{CHUNK_SUFFIX}")).is_none());
+        // A template with something after it, or an unescaped quote, is not the template.
+        let mut t = Vec::new();
+        assert!(!scan_text_chunk(
+            format!("{} ", chunk_with("\"x\"")).as_bytes(),
+            &mut t
+        ));
+        assert!(!scan_text_chunk(chunk_with("\"x\"\"").as_bytes(), &mut t));
+        assert!(!scan_text_chunk(chunk_with("\"x").as_bytes(), &mut t));
+        assert!(!scan_text_chunk(chunk_with("null").as_bytes(), &mut t));
+        assert!(!scan_text_chunk(b"{\"id\"", &mut t));
+        // Invalid UTF-8 in the content is refused (the caller then checks the line).
+        let mut bad = CHUNK_PREFIX.to_vec();
+        bad.extend_from_slice(b"\"\xe4\xb8\"");
+        bad.extend_from_slice(CHUNK_SUFFIX);
+        assert!(!scan_text_chunk(&bad, &mut t));
+    }
+
+    fn chunk_with(content_json: &str) -> String {
+        format!(
+            "{}{content_json}{}",
+            std::str::from_utf8(CHUNK_PREFIX).unwrap(),
+            std::str::from_utf8(CHUNK_SUFFIX).unwrap()
+        )
     }
 
     #[test]
@@ -482,6 +592,28 @@ mod tests {
         assert_eq!(v["tool_calls"][0]["toolName"], "Search");
         assert_eq!(v["tool_calls"][1]["toolName"], "Calc");
         assert_eq!(v["tool_calls"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_tool_keeps_its_id_and_title_is_the_last_chat_title() {
+        let mut a = acc();
+        a.add_event("toolCall", r#"{"tool":{"id":"t1","toolName":"A"}}"#)
+            .unwrap();
+        // No string id: applies to the last tool, but does not change its id.
+        a.add_event("toolResponse", r#"{"tool":{"id":5,"response":"r"}}"#)
+            .unwrap();
+        a.add_event("toolParams", r#"{"tool":{"id":"t1","params":"p"}}"#)
+            .unwrap();
+        let v = a.to_value();
+        assert_eq!(v["tool_calls"].as_array().unwrap().len(), 1);
+        assert_eq!(v["tool_calls"][0]["id"], "t1");
+        assert_eq!(v["tool_calls"][0]["response"], "r");
+        assert_eq!(v["tool_calls"][0]["params"], "p");
+        assert_eq!(v["title"], Value::Null);
+        a.add_event("chatTitle", r#"{"title":"one"}"#).unwrap();
+        a.add_event("chatTitle", r#"{"title":"two"}"#).unwrap();
+        a.add_event("chatTitle", "{").unwrap();
+        assert_eq!(a.to_value()["title"], "two");
     }
 
     #[test]

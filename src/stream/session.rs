@@ -10,18 +10,21 @@ use serde_json::Value;
 use crate::error::{sanitize_body, Error};
 use crate::http::{cancelled_error, interrupted_error, Meta, OpenStream};
 use crate::status::*;
-use crate::stream::accumulate::{parse_answer_chunk, Accumulator};
-use crate::stream::sse::{CBuf, Decoder};
+use crate::stream::accumulate::{
+    parse_answer_chunk_full, scan_text_chunk, scan_text_chunk_prefix, Accumulator,
+};
+use crate::stream::sse::{check_line, CBuf, Decoder, NulStr, ANSWER_NAME, DONE_NAME};
 use crate::transport::cancel::CancelToken;
 
 /// One delivered event, borrowed from the session until its next call.
+#[derive(Debug, Clone, Copy)]
 pub struct EventView<'a> {
     /// The event name: `answer` when the stream gave none, `done` for `[DONE]`.
-    pub name: &'a CBuf,
+    pub name: NulStr<'a>,
     /// The event's data, as received.
-    pub data: &'a CBuf,
+    pub data: NulStr<'a>,
     /// Set for `answer`/`fastAnswer` events only.
-    pub text: Option<&'a CBuf>,
+    pub text: Option<NulStr<'a>>,
 }
 
 impl EventView<'_> {
@@ -46,10 +49,20 @@ pub struct StreamSession {
     acc: Accumulator,
     /// The sticky end: `Ok` for a clean finish.
     end: Option<Result<(), Error>>,
-    name: CBuf,
+    /// What the event now in the decoder is delivered as.
+    kind: Kind,
     text: CBuf,
-    has_text: bool,
-    read_buf: Box<[u8]>,
+}
+
+/// How the current event is named when delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// No `event:` line: delivered as `answer`.
+    Unnamed,
+    /// The data `[DONE]`: delivered as `done`.
+    Done,
+    /// Delivered under its own name (`answer` and `fastAnswer` included).
+    Named,
 }
 
 #[derive(Deserialize)]
@@ -99,10 +112,8 @@ impl StreamSession {
             decoder: Decoder::new(max_event_bytes),
             acc,
             end: None,
-            name: CBuf::default(),
+            kind: Kind::Unnamed,
             text: CBuf::default(),
-            has_text: false,
-            read_buf: vec![0u8; 16 * 1024].into_boxed_slice(),
         }
     }
 
@@ -128,14 +139,8 @@ impl StreamSession {
     pub fn next_event(&mut self) -> Result<Option<EventView<'_>>, Error> {
         if self.end.is_none() {
             match self.advance() {
-                Ok(true) => {
-                    return Ok(Some(EventView {
-                        name: &self.name,
-                        data: self.decoder_data(),
-                        text: self.has_text.then_some(&self.text),
-                    }))
-                }
-                Ok(false) => {}
+                Ok(Some(has_text)) => return Ok(Some(self.view(has_text))),
+                Ok(None) => {}
                 Err(e) => self.stop(Err(e)),
             }
         }
@@ -149,8 +154,22 @@ impl StreamSession {
         }
     }
 
-    fn decoder_data(&self) -> &CBuf {
-        self.decoder.last_data()
+    /// The event now in the decoder, which [`StreamSession::interpret`] has checked.
+    fn view(&self, has_text: bool) -> EventView<'_> {
+        let raw = self.decoder.last_raw().expect("an event was dispatched");
+        // SAFETY: `interpret` checked the name and data (UTF-8, no NUL) before the event
+        // was let through, by the scanner or by `check_line`.
+        let ev = unsafe { raw.assume_checked() };
+        let name = match self.kind {
+            Kind::Unnamed => ANSWER_NAME,
+            Kind::Done => DONE_NAME,
+            Kind::Named => ev.name.expect("a named event"),
+        };
+        EventView {
+            name,
+            data: ev.data,
+            text: has_text.then(|| self.text.view()),
+        }
     }
 
     fn stop(&mut self, outcome: Result<(), Error>) {
@@ -164,49 +183,51 @@ impl StreamSession {
 
     /// Ends the stream with `status`, unless the stream already finished: then errors past
     /// the end are ignored (§6).
-    fn fail_unless_finished(&mut self, e: Error) -> Result<bool, Error> {
+    fn fail_unless_finished<T>(&mut self, e: Error) -> Result<Option<T>, Error> {
         if self.acc.finished() && e.status != FASTGPT_E_CANCELLED {
             self.stop(Ok(()));
-            return Ok(false);
+            return Ok(None);
         }
         Err(e)
     }
 
-    /// Moves to the next event: true when one is ready in the buffers.
-    fn advance(&mut self) -> Result<bool, Error> {
+    /// Moves to the next event: `Some(has_text)` when one is ready to be delivered.
+    fn advance(&mut self) -> Result<Option<bool>, Error> {
         loop {
             if self.cancel.as_ref().is_some_and(CancelToken::is_cancelled) {
                 return Err(cancelled_error());
             }
-            match self.decoder.next_event() {
+            let text = &mut self.text;
+            let scan = |bytes: &[u8]| {
+                let mut n = None;
+                text.fill_with(|t| {
+                    n = scan_text_chunk_prefix(bytes, t);
+                    n.is_some()
+                });
+                n
+            };
+            // SAFETY: the chunk scanner's lengths cover UTF-8 without NUL, CR or LF (its
+            // contract, checked by its tests and the property tests).
+            match unsafe { self.decoder.next_raw_with(scan) } {
                 Err(m) => return self.fail_unless_finished(Error::new(FASTGPT_E_PROTOCOL, m.0)),
-                Ok(Some(ev)) => {
-                    let name = ev.name.map_or("answer", |n| n.as_str());
-                    self.name.set_str(if ev.data.as_str() == "[DONE]" {
-                        "done"
-                    } else {
-                        name
-                    });
-                }
+                Ok(Some(_)) => return self.interpret(),
                 Ok(None) => {
                     if !self.read_more()? {
-                        return Ok(false);
+                        return Ok(None);
                     }
-                    continue;
                 }
             }
-            return self.interpret();
         }
     }
 
-    /// Reads more bytes; false at a clean end.
+    /// Reads more bytes, straight into the decoder's buffer; false at a clean end.
     fn read_more(&mut self) -> Result<bool, Error> {
         let Some(reader) = self.reader.as_mut() else {
             return Ok(false);
         };
         let guard = self.ctx.install();
         self.ctx.resume_reading();
-        let r = reader.read(&mut self.read_buf);
+        let r = reader.read(self.decoder.spare());
         drop(guard);
         match r {
             Ok(0) => {
@@ -221,7 +242,7 @@ impl StreamSession {
                 }
             }
             Ok(n) => {
-                self.decoder.push(&self.read_buf[..n]);
+                self.decoder.filled(n);
                 Ok(true)
             }
             Err(e) => {
@@ -232,22 +253,61 @@ impl StreamSession {
                         format!("the connection failed before the stream was finished: {e}"),
                     ),
                 };
-                self.fail_unless_finished(err).map(|_| false)
+                self.fail_unless_finished::<()>(err).map(|_| false)
             }
         }
     }
 
-    /// Interprets the event now in the buffers; true when it is to be delivered.
-    fn interpret(&mut self) -> Result<bool, Error> {
-        self.has_text = false;
-        let data = self.decoder.last_data().as_str();
-        let name = self.name.as_str();
-        let outcome: Result<(), Error> = match name {
-            "done" => {
-                self.acc.add_done();
-                Ok(())
+    /// Interprets the event now in the decoder: `Some(has_text)` when it is to be
+    /// delivered. Checks what the decoder left unchecked (UTF-8, no NUL), reading an answer
+    /// chunk of FastGPT's own shape in the same pass.
+    fn interpret(&mut self) -> Result<Option<bool>, Error> {
+        let raw = self.decoder.last_raw().expect("an event was dispatched");
+        let data = raw.data_bytes();
+        let (answer, name) = match raw.name_bytes() {
+            None => (true, None),
+            Some(n @ (b"answer" | b"fastAnswer")) => (true, Some(n)),
+            Some(n) => {
+                if !raw.checked {
+                    if let Err(m) = check_line(n) {
+                        return self.fail_unless_finished(Error::new(FASTGPT_E_PROTOCOL, m.0));
+                    }
+                }
+                (false, Some(n))
             }
-            "answer" | "fastAnswer" => match parse_answer_chunk(data) {
+        };
+        self.kind = if name.is_some() {
+            Kind::Named
+        } else {
+            Kind::Unnamed
+        };
+        if data == b"[DONE]" {
+            self.kind = Kind::Done;
+            self.acc.add_done();
+            self.acc.count();
+            return Ok(Some(false));
+        }
+        // The common case: FastGPT's text chunk, read and checked in one pass (while the
+        // decoder looked for the frame's end, or now).
+        if answer && (raw.scanned || self.text.fill_with(|t| scan_text_chunk(data, t))) {
+            return match self.acc.add_text(self.text.as_str()) {
+                Ok(()) => {
+                    self.acc.count();
+                    Ok(Some(true))
+                }
+                Err(_) => self.fail_unless_finished(too_big()),
+            };
+        }
+        if !raw.checked && !raw.scanned {
+            if let Err(m) = check_line(data) {
+                return self.fail_unless_finished(Error::new(FASTGPT_E_PROTOCOL, m.0));
+            }
+        }
+        // SAFETY: both are checked now: UTF-8 (and the name is, if it is one of the fixed names).
+        let data = unsafe { std::str::from_utf8_unchecked(data) };
+        let name = name.map_or("answer", |n| unsafe { std::str::from_utf8_unchecked(n) });
+        let outcome: Result<(), Error> = if answer {
+            match parse_answer_chunk_full(data) {
                 None => Err(Error::new(
                     FASTGPT_E_PROTOCOL,
                     format!("an \"{name}\" event's data is neither [DONE] nor a JSON object"),
@@ -258,40 +318,44 @@ impl StreamSession {
                         chunk.content = chunk.content.map(|t| t.replace('\0', "\u{FFFD}").into());
                     }
                     self.text.set_str(chunk.content.as_deref().unwrap_or(""));
-                    self.has_text = true;
-                    self.acc.add_answer(&chunk).map_err(|_| too_big())
-                }
-            },
-            "error" => {
-                let mut e = Error::new(FASTGPT_E_API, "the server sent an error event");
-                if let Ok(f) = serde_json::from_str::<ErrorFrame>(data) {
-                    e.api_code = f.code.filter(|c| c.is_number());
-                    e.status_text = f
-                        .status_text
-                        .and_then(|s| s.as_str().map(str::to_string))
-                        .filter(|s| !s.is_empty());
-                    if let Some(m) = f
-                        .message
-                        .as_ref()
-                        .and_then(Value::as_str)
-                        .filter(|m| !m.is_empty())
-                    {
-                        e.set_server_message(Some(m), None);
+                    let r = self.acc.add_answer(&chunk).map_err(|_| too_big());
+                    if r.is_ok() {
+                        self.acc.count();
+                        return Ok(Some(true));
                     }
+                    r
                 }
-                e.body = Some(sanitize_body(data.as_bytes(), &self.secrets));
-                // Delivered first; the next call reports it.
-                self.acc.count();
-                self.stop(Err(e));
-                return Ok(true);
             }
-            // `name`, `data` and the accumulator are disjoint fields: no copy of the name.
-            other => self.acc.add_event(other, data).map_err(|_| too_big()),
+        } else if name == "error" {
+            let mut e = Error::new(FASTGPT_E_API, "the server sent an error event");
+            if let Ok(f) = serde_json::from_str::<ErrorFrame>(data) {
+                e.api_code = f.code.filter(|c| c.is_number());
+                e.status_text = f
+                    .status_text
+                    .and_then(|s| s.as_str().map(str::to_string))
+                    .filter(|s| !s.is_empty());
+                if let Some(m) = f
+                    .message
+                    .as_ref()
+                    .and_then(Value::as_str)
+                    .filter(|m| !m.is_empty())
+                {
+                    e.set_server_message(Some(m), None);
+                }
+            }
+            e.body = Some(sanitize_body(data.as_bytes(), &self.secrets));
+            // Delivered first; the next call reports it.
+            self.acc.count();
+            self.stop(Err(e));
+            return Ok(Some(false));
+        } else {
+            // `name`, `data` (in the decoder) and the accumulator are disjoint fields.
+            self.acc.add_event(name, data).map_err(|_| too_big())
         };
         match outcome {
             Ok(()) => {
                 self.acc.count();
-                Ok(true)
+                Ok(Some(false))
             }
             Err(e) => self.fail_unless_finished(e),
         }

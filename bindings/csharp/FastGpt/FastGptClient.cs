@@ -289,6 +289,25 @@ namespace FastGpt
         }
 #endif
 
+#if NET6_0_OR_GREATER
+        /// <summary>The resume's pull form as an async sequence; the native reads run on the thread pool.</summary>
+        public async System.Collections.Generic.IAsyncEnumerable<StreamEvent> ResumeStreamAsync(string appId, string chatId,
+            [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            ChatStream stream = await OpenResumeStreamAsync(appId, chatId, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var events = (System.Collections.Generic.IAsyncEnumerable<StreamEvent>)stream;
+                await foreach (StreamEvent e in events.WithCancellation(cancellationToken).ConfigureAwait(false))
+                    yield return e;
+            }
+            finally
+            {
+                await ((IAsyncDisposable)stream).DisposeAsync().ConfigureAwait(false);
+            }
+        }
+#endif
+
         // ---- chat history and records ---------------------------------------------------
 
         /// <summary>source: null sends "api"; "" lists chats of every source.</summary>
@@ -502,6 +521,220 @@ namespace FastGpt
             CancellationToken cancellationToken = default(CancellationToken))
         {
             return RunAsync(() => Request(method, path, queryJson, bodyJson, cancellationToken), cancellationToken);
+        }
+
+        // ---- revision 3: the FastGPT 4.14-4.16 chat surface -------------------------------
+
+        /// <summary>Stops a running generation of chatId (only v2 runs poll the stop flag; a
+        /// v1 run stops only when its client disconnects). The envelope's data is
+        /// {"success","completed"?,"chatGenerateStatus"?}. FastGPT 4.14.5+.</summary>
+        public string StopChatCompletion(string appId, string chatId, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            using (var a = new Utf8Args())
+            {
+                IntPtr app = a.Required(appId, "appId"), chat = a.Required(chatId, "chatId");
+                return Invoke(cancellationToken, (IntPtr cl, IntPtr tk, out IntPtr o) =>
+                    Native.fastgpt_stop_chat_completion(cl, app, chat, tk, out o));
+            }
+        }
+
+        public Task<string> StopChatCompletionAsync(string appId, string chatId, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return RunAsync(() => StopChatCompletion(appId, chatId, cancellationToken), cancellationToken);
+        }
+
+        /// <summary>
+        /// Picks up chatId's stream after a disconnect (FastGPT 4.14.11+; the round must have
+        /// been started by a v2 streaming completion on a client with StreamResume). onEvent
+        /// gets the events as CreateChatCompletionStream's, plus "resumePhase" ("catchup", then
+        /// "live"), "resumeUnavailable" and "resumeCompleted". The catch-up replays the round
+        /// from its start: the result is the round's whole result with
+        /// "resume":{"phase","completed","unavailable_reason","records"} added (records: the
+        /// final records "resumeCompleted" carried, else null). A chat that is no longer
+        /// generating answers with "resumeCompleted" and "done".
+        /// </summary>
+        public string ResumeChatCompletionStream(string appId, string chatId, Action<StreamEvent> onEvent,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            using (var a = new Utf8Args())
+            {
+                IntPtr app = a.Required(appId, "appId"), chat = a.Required(chatId, "chatId");
+                return InvokeStream(onEvent, cancellationToken, (IntPtr cl, IntPtr cb, IntPtr ud, IntPtr tk, out IntPtr o) =>
+                    Native.fastgpt_resume_chat_completion_stream(cl, app, chat, cb, ud, tk, out o));
+            }
+        }
+
+        /// <summary>The callback form of the resume on a dedicated thread; onEvent runs on that thread.</summary>
+        public Task<string> ResumeChatCompletionStreamAsync(string appId, string chatId, Action<StreamEvent> onEvent,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return RunAsync(() => ResumeChatCompletionStream(appId, chatId, onEvent, cancellationToken), cancellationToken);
+        }
+
+        /// <summary>The resume as a pull stream (fastgpt_stream_resume_open); its Result carries "resume" too.</summary>
+        public ChatStream ResumeStream(string appId, string chatId, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            if (appId == null) throw new ArgumentNullException("appId");
+            if (chatId == null) throw new ArgumentNullException("chatId");
+            return new ChatStream(_handle, cancellationToken, (Utf8Args a, IntPtr cl, IntPtr tk, out IntPtr st, out IntPtr err) =>
+                Native.fastgpt_stream_resume_open(cl, a.Required(appId, "appId"), a.Required(chatId, "chatId"), tk, out st, out err));
+        }
+
+        /// <summary>ResumeStream() on a dedicated thread (opening blocks until the response head).</summary>
+        public Task<ChatStream> OpenResumeStreamAsync(string appId, string chatId, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return RunAsync(() => ResumeStream(appId, chatId, cancellationToken), cancellationToken);
+        }
+
+        /// <summary>A JSON array of strings, for the chatIds parameters.</summary>
+        private static string IdArray(System.Collections.Generic.IEnumerable<string> ids)
+        {
+            if (ids == null) throw new ArgumentNullException("chatIds");
+            var arr = new JsonArray();
+            foreach (string id in ids) arr.Add(id);
+            return Json.Serialize(arr);
+        }
+
+        /// <summary>The generation status and read mark of 1 to 200 chats. data
+        /// {"list":[{"chatId","updateTime","chatGenerateStatus","hasBeenRead"?}]}; unknown ids
+        /// are left out.</summary>
+        public string GetHistoryStatus(string appId, System.Collections.Generic.IEnumerable<string> chatIds,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return GetHistoryStatusJson(appId, IdArray(chatIds), cancellationToken);
+        }
+
+        /// <summary>GetHistoryStatus with the ids as a JSON array.</summary>
+        public string GetHistoryStatusJson(string appId, string chatIdsJson, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            using (var a = new Utf8Args())
+            {
+                IntPtr app = a.Required(appId, "appId"), ids = a.Required(chatIdsJson, "chatIdsJson");
+                return Invoke(cancellationToken, (IntPtr cl, IntPtr tk, out IntPtr o) =>
+                    Native.fastgpt_get_history_status(cl, app, ids, tk, out o));
+            }
+        }
+
+        public Task<string> GetHistoryStatusAsync(string appId, System.Collections.Generic.IEnumerable<string> chatIds,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            string json = IdArray(chatIds);
+            return RunAsync(() => GetHistoryStatusJson(appId, json, cancellationToken), cancellationToken);
+        }
+
+        /// <summary>Marks chatId read (FastGPT also moves it to the top of the history list).</summary>
+        public string MarkChatRead(string appId, string chatId, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            using (var a = new Utf8Args())
+            {
+                IntPtr app = a.Required(appId, "appId"), chat = a.Required(chatId, "chatId");
+                return Invoke(cancellationToken, (IntPtr cl, IntPtr tk, out IntPtr o) =>
+                    Native.fastgpt_mark_chat_read(cl, app, chat, tk, out o));
+            }
+        }
+
+        public Task<string> MarkChatReadAsync(string appId, string chatId, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return RunAsync(() => MarkChatRead(appId, chatId, cancellationToken), cancellationToken);
+        }
+
+        /// <summary>Deletes the chats (at least one id) for good.</summary>
+        public string DeleteChatHistories(string appId, System.Collections.Generic.IEnumerable<string> chatIds,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return DeleteChatHistoriesJson(appId, IdArray(chatIds), cancellationToken);
+        }
+
+        /// <summary>DeleteChatHistories with the ids as a JSON array.</summary>
+        public string DeleteChatHistoriesJson(string appId, string chatIdsJson, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            using (var a = new Utf8Args())
+            {
+                IntPtr app = a.Required(appId, "appId"), ids = a.Required(chatIdsJson, "chatIdsJson");
+                return Invoke(cancellationToken, (IntPtr cl, IntPtr tk, out IntPtr o) =>
+                    Native.fastgpt_delete_chat_histories(cl, app, ids, tk, out o));
+            }
+        }
+
+        public Task<string> DeleteChatHistoriesAsync(string appId, System.Collections.Generic.IEnumerable<string> chatIds,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            string json = IdArray(chatIds);
+            return RunAsync(() => DeleteChatHistoriesJson(appId, json, cancellationToken), cancellationToken);
+        }
+
+        /// <summary>Cursor paging of a chat's records. optionsJson members are passed through:
+        /// "prevId" | "nextId" | "initialId" (dataIds), "loadCustomFeedbacks", "includeDeleted",
+        /// "type". data {"list","total","hasMorePrev","hasMoreNext"}.</summary>
+        public string GetChatRecordsV2(string appId, string chatId, int pageSize = 20, string optionsJson = null,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            using (var a = new Utf8Args())
+            {
+                IntPtr app = a.Required(appId, "appId"), chat = a.Required(chatId, "chatId"), opts = a.Add(optionsJson, "optionsJson");
+                return Invoke(cancellationToken, (IntPtr cl, IntPtr tk, out IntPtr o) =>
+                    Native.fastgpt_get_chat_records_v2(cl, app, chat, pageSize, opts, tk, out o));
+            }
+        }
+
+        public Task<string> GetChatRecordsV2Async(string appId, string chatId, int pageSize = 20, string optionsJson = null,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return RunAsync(() => GetChatRecordsV2(appId, chatId, pageSize, optionsJson, cancellationToken), cancellationToken);
+        }
+
+        /// <summary>A download URL (valid about an hour) for key, a file uploaded to this chat;
+        /// the envelope's data is the URL string.</summary>
+        public string GetChatFileUrl(string appId, string chatId, string key, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            using (var a = new Utf8Args())
+            {
+                IntPtr app = a.Required(appId, "appId"), chat = a.Required(chatId, "chatId"), k = a.Required(key, "key");
+                return Invoke(cancellationToken, (IntPtr cl, IntPtr tk, out IntPtr o) =>
+                    Native.fastgpt_get_chat_file_url(cl, app, chat, k, tk, out o));
+            }
+        }
+
+        public Task<string> GetChatFileUrlAsync(string appId, string chatId, string key, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return RunAsync(() => GetChatFileUrl(appId, chatId, key, cancellationToken), cancellationToken);
+        }
+
+        /// <summary>Commercial edition: data {"totalUsers","totalChats","totalPoints"}.</summary>
+        public string GetAppLogsTotal(string appId, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            using (var a = new Utf8Args())
+            {
+                IntPtr app = a.Required(appId, "appId");
+                return Invoke(cancellationToken, (IntPtr cl, IntPtr tk, out IntPtr o) =>
+                    Native.fastgpt_get_app_logs_total(cl, app, tk, out o));
+            }
+        }
+
+        public Task<string> GetAppLogsTotalAsync(string appId, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return RunAsync(() => GetAppLogsTotal(appId, cancellationToken), cancellationToken);
+        }
+
+        /// <summary>The app's chat logs between dateStart and dateEnd (ISO-8601); optionsJson
+        /// members are passed through ("sources", "tmbIds", "chatSearch", "feedbackType",
+        /// "unreadOnly", "errorFilter", ...). API keys from FastGPT 4.15.2.</summary>
+        public string GetAppLogs(string appId, string dateStart, string dateEnd, int offset = 0, int pageSize = 20,
+            string optionsJson = null, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            using (var a = new Utf8Args())
+            {
+                IntPtr app = a.Required(appId, "appId"), start = a.Required(dateStart, "dateStart"), end = a.Required(dateEnd, "dateEnd");
+                IntPtr opts = a.Add(optionsJson, "optionsJson");
+                return Invoke(cancellationToken, (IntPtr cl, IntPtr tk, out IntPtr o) =>
+                    Native.fastgpt_get_app_logs(cl, app, start, end, offset, pageSize, opts, tk, out o));
+            }
+        }
+
+        public Task<string> GetAppLogsAsync(string appId, string dateStart, string dateEnd, int offset = 0, int pageSize = 20,
+            string optionsJson = null, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return RunAsync(() => GetAppLogs(appId, dateStart, dateEnd, offset, pageSize, optionsJson, cancellationToken), cancellationToken);
         }
 
         // ---- uploads --------------------------------------------------------------------

@@ -19,6 +19,9 @@ namespace FastGpt
         public int? CompletionTimeoutMs { get; set; }
         /// <summary>0 = no limit.</summary>
         public int? StreamIdleTimeoutMs { get; set; }
+        /// <summary>The longest one streaming attempt may take, start to EOF; 0 = no limit
+        /// (the default). Reported as timeout "request".</summary>
+        public int? StreamTimeoutMs { get; set; }
         public int? MaxRetries { get; set; }
         public int? RetryDelayMs { get; set; }
         public int? MaxRetryAfterMs { get; set; }
@@ -35,6 +38,9 @@ namespace FastGpt
         public string CompletionsApi { get; set; }
         public int? MaxResponseBytes { get; set; }
         public int? MaxEventBytes { get; set; }
+        /// <summary>Streaming completions send x-fastgpt-stream-resume: 1, so that FastGPT
+        /// (4.14.11+, v2 completions) keeps a replay for ResumeChatCompletionStream.</summary>
+        public bool? StreamResume { get; set; }
 
         /// <summary>The options JSON object.</summary>
         public string ToJson()
@@ -46,6 +52,7 @@ namespace FastGpt
             Put(o, "timeout_ms", TimeoutMs);
             Put(o, "completion_timeout_ms", CompletionTimeoutMs);
             Put(o, "stream_idle_timeout_ms", StreamIdleTimeoutMs);
+            Put(o, "stream_timeout_ms", StreamTimeoutMs);
             Put(o, "max_retries", MaxRetries);
             Put(o, "retry_delay_ms", RetryDelayMs);
             Put(o, "max_retry_after_ms", MaxRetryAfterMs);
@@ -62,6 +69,7 @@ namespace FastGpt
             Put(o, "completions_api", CompletionsApi);
             Put(o, "max_response_bytes", MaxResponseBytes);
             Put(o, "max_event_bytes", MaxEventBytes);
+            if (StreamResume.HasValue) o["stream_resume"] = StreamResume.Value;
             return Json.Serialize(o);
         }
 

@@ -1,5 +1,5 @@
 // FastGptException: a failed libfastgpt call, with every member of the error JSON
-// (the C API contract, §3): {"error":{"status","status_name","message","http_status","api_code",
+// (the C API contract, §3): {"error":{"status","status_name","message","message_key","http_status","api_code",
 // "status_text","body","retry_after_ms","request_id","method","url","attempts","timeout",
 // "partial"}}.
 using System;
@@ -29,6 +29,9 @@ namespace FastGpt
         public FastGptStatus Status { get; private set; }
         /// <summary>"FASTGPT_E_API", ...</summary>
         public string StatusName { get; private set; }
+        /// <summary>FastGPT's i18n key when the server's message was one
+        /// ("common:code_error.error_message.514"; Message then says it in English); else null.</summary>
+        public string MessageKey { get; private set; }
         /// <summary>HTTP status of the last response; null when no response was received.</summary>
         public int? HttpStatus { get; private set; }
         /// <summary>The envelope's or error frame's "code" (514, 429, ...); null when none.</summary>
@@ -94,6 +97,7 @@ namespace FastGpt
             if (err != null)
             {
                 ex.StatusName = err.GetString("status_name") ?? ex.StatusName;
+                ex.MessageKey = err.GetString("message_key");
                 ex.HttpStatus = ToInt(err.GetInt64("http_status"));
                 ex.ApiCode = err.GetInt64("api_code");
                 ex.StatusText = err.GetString("status_text");

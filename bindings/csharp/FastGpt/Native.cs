@@ -1,4 +1,4 @@
-// P/Invoke declarations for every function of include/fastgpt.h (libfastgpt 0.1).
+// P/Invoke declarations for every function of include/fastgpt.h (libfastgpt 0.1, contract revision 3).
 //
 // Rules (the C API contract, binding rules): Cdecl everywhere; every string crosses as IntPtr
 // (UTF-8, converted by hand in Utf8.cs, never with the default string marshalling); every
@@ -83,6 +83,48 @@ namespace FastGpt
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
         internal static extern int fastgpt_request(IntPtr client, IntPtr method, IntPtr path,
             IntPtr queryJson, IntPtr bodyJson, IntPtr cancel, out IntPtr outJson);
+
+        // ---- revision 3: the FastGPT 4.14-4.16 chat surface ------------------------------
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int fastgpt_stop_chat_completion(IntPtr client, IntPtr appId, IntPtr chatId,
+            IntPtr cancel, out IntPtr outJson);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int fastgpt_resume_chat_completion_stream(IntPtr client, IntPtr appId, IntPtr chatId,
+            IntPtr callback, IntPtr userData, IntPtr cancel, out IntPtr outJson);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int fastgpt_stream_resume_open(IntPtr client, IntPtr appId, IntPtr chatId,
+            IntPtr cancel, out IntPtr outStream, out IntPtr outError);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int fastgpt_get_history_status(IntPtr client, IntPtr appId, IntPtr chatIdsJson,
+            IntPtr cancel, out IntPtr outJson);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int fastgpt_mark_chat_read(IntPtr client, IntPtr appId, IntPtr chatId,
+            IntPtr cancel, out IntPtr outJson);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int fastgpt_delete_chat_histories(IntPtr client, IntPtr appId, IntPtr chatIdsJson,
+            IntPtr cancel, out IntPtr outJson);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int fastgpt_get_chat_records_v2(IntPtr client, IntPtr appId, IntPtr chatId,
+            int pageSize, IntPtr optionsJson, IntPtr cancel, out IntPtr outJson);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int fastgpt_get_chat_file_url(IntPtr client, IntPtr appId, IntPtr chatId,
+            IntPtr key, IntPtr cancel, out IntPtr outJson);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int fastgpt_get_app_logs_total(IntPtr client, IntPtr appId,
+            IntPtr cancel, out IntPtr outJson);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl, ExactSpelling = true)]
+        internal static extern int fastgpt_get_app_logs(IntPtr client, IntPtr appId, IntPtr dateStart,
+            IntPtr dateEnd, int offset, int pageSize, IntPtr optionsJson, IntPtr cancel, out IntPtr outJson);
 
         // ---- client ---------------------------------------------------------------------
 

@@ -44,7 +44,8 @@ namespace FastGpt.Tests
                 Assert.Equal(500, e.HttpStatus, "http_status (E2)");
                 Assert.Equal(514L, e.ApiCode, "api_code");
                 Assert.Equal("unAuthApiKey", e.StatusText, "status_text");
-                // Contract revision 3: the English text of FastGPT's message key.
+                // Revision 3: the i18n key moved to message_key; message is its English text.
+                Assert.Equal("common:code_error.error_message.514", e.MessageKey, "message_key");
                 Assert.Equal("Invalid API Key (unAuthApiKey)", e.Message, "message");
                 Assert.Contains("\"code\":514", e.Body, "body");
                 Assert.Null(e.RetryAfterMs, "retry_after_ms");
