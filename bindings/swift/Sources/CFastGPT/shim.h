@@ -1,5 +1,5 @@
 /* Clang module shim for libfastgpt. Inside the source tree it uses the repository's header
- * (examples/swift/Sources/CFastGPT -> include/fastgpt.h); elsewhere the installed one, found
+ * (bindings/swift/Sources/CFastGPT -> include/fastgpt.h); elsewhere the installed one, found
  * through pkg-config's Cflags (-I<prefix>/include). */
 #ifndef FASTGPT_SWIFT_SHIM_H
 #define FASTGPT_SWIFT_SHIM_H

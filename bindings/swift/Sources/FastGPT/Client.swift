@@ -50,6 +50,10 @@ public final class FastGPTClient: @unchecked Sendable {
     }
 
     /// The same from a dictionary: `["api_key": key, "base_url": url, "max_retries": 0]`.
+    /// Among the options: `"stream_timeout_ms"` (an Int, the longest one streaming attempt
+    /// may take; 0, the default, means no limit) and, for `resumeChatCompletion`,
+    /// `"completions_api": "v2"` with `"stream_resume": true` (a Bool: streaming completions
+    /// ask FastGPT, >= 4.14.11, to keep a replay of the round).
     public convenience init(options: [String: Any]) throws(FastGPTError) {
         try self.init(optionsJSON: jsonObjectText(options, "options"))
     }

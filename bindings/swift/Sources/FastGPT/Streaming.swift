@@ -67,8 +67,9 @@ extension FastGPTClient {
     /// call's worker thread (never on the cooperative pool; keep it short). Throwing from
     /// `onEvent` stops the stream at once, and this method rethrows that error.
     /// Returns the accumulated result JSON: `{"answer","reasoning","finish_reason","done",
-    /// "event_count","interactive","variables","flow_responses","tool_calls",
-    /// "chat_id","response_chat_item_id",...}`.
+    /// "event_count","interactive","variables","flow_responses","tool_calls","title",
+    /// "chat_id","response_chat_item_id",...}` (`title`: the chat title of FastGPT's
+    /// `chatTitle` event, sent from 4.15 on a chat's first round with `detail`; else null).
     public func createChatCompletionStream(
         _ request: String, cancel: FastGPTCancelToken? = nil,
         onEvent: @escaping @Sendable (StreamEvent) throws -> Void
