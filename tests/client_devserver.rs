@@ -192,7 +192,7 @@ fn stream_pull(
                 return (events, Ok(s.result()));
             }
             Err(e) => {
-                let again = s.next_event().err().expect("an error end is sticky");
+                let again = s.next_event().expect_err("an error end is sticky");
                 assert_eq!(again.status, e.status);
                 assert_eq!(
                     s.result(),
