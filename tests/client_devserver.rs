@@ -6,6 +6,9 @@
 //! whole file; tests run in parallel and tell their requests apart with unique
 //! `X-Dev-Fault-Key`s.
 
+mod devserver_exe;
+use devserver_exe::devserver_exe;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,28 +41,7 @@ fn server() -> &'static str {
     static SERVER: OnceLock<Server> = OnceLock::new();
     &SERVER
         .get_or_init(|| {
-            let out = Command::new(env!("CARGO"))
-                .args([
-                    "build",
-                    "-p",
-                    "fastgpt-devserver",
-                    "--bin",
-                    "fastgpt-devserver",
-                    "--message-format=json",
-                ])
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .stderr(Stdio::inherit())
-                .output()
-                .expect("run cargo build -p fastgpt-devserver");
-            assert!(out.status.success(), "building the dev server failed");
-            let exe = String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-                .filter(|m| {
-                    m["reason"] == "compiler-artifact" && m["target"]["name"] == "fastgpt-devserver"
-                })
-                .find_map(|m| m["executable"].as_str().map(str::to_string))
-                .expect("cargo reported the dev server executable");
+            let exe = devserver_exe();
             let mut child = Command::new(exe)
                 .args(["--chunk-delay-ms", "0", "--exit-on-stdin-eof"])
                 .stdin(Stdio::piped())

@@ -14,6 +14,9 @@
 // The library's own error value travels in the results, as the library returns it.
 #![allow(clippy::result_large_err, clippy::large_enum_variant)]
 
+mod devserver_exe;
+use devserver_exe::devserver_exe;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -50,28 +53,7 @@ fn server() -> &'static str {
     static SERVER: OnceLock<Server> = OnceLock::new();
     &SERVER
         .get_or_init(|| {
-            let out = Command::new(env!("CARGO"))
-                .args([
-                    "build",
-                    "-p",
-                    "fastgpt-devserver",
-                    "--bin",
-                    "fastgpt-devserver",
-                    "--message-format=json",
-                ])
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .stderr(Stdio::inherit())
-                .output()
-                .expect("run cargo build -p fastgpt-devserver");
-            assert!(out.status.success(), "building the dev server failed");
-            let exe = String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-                .filter(|m| {
-                    m["reason"] == "compiler-artifact" && m["target"]["name"] == "fastgpt-devserver"
-                })
-                .find_map(|m| m["executable"].as_str().map(str::to_string))
-                .expect("cargo reported the dev server executable");
+            let exe = devserver_exe();
             let mut child = Command::new(exe)
                 .args(["--chunk-delay-ms", "0", "--exit-on-stdin-eof"])
                 .stdin(Stdio::piped())

@@ -7,6 +7,9 @@
 //! Every test prints SKIP and passes when `openssl` is missing; the tinyproxy one also
 //! when tinyproxy is missing.
 
+mod devserver_exe;
+use devserver_exe::devserver_exe;
+
 mod hostile_support;
 
 use std::net::{TcpListener, TcpStream};
@@ -473,28 +476,7 @@ fn https_devserver() -> Option<&'static DevServer> {
 /// Builds the dev server (with the cargo that runs the tests) and starts it with TLS.
 fn start_https_devserver(pki: &Pki) -> DevServer {
     use std::io::BufRead;
-    let out = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "-p",
-            "fastgpt-devserver",
-            "--bin",
-            "fastgpt-devserver",
-            "--message-format=json",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("run cargo build -p fastgpt-devserver");
-    assert!(out.status.success(), "building the dev server failed");
-    let exe = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|m| {
-            m["reason"] == "compiler-artifact" && m["target"]["name"] == "fastgpt-devserver"
-        })
-        .find_map(|m| m["executable"].as_str().map(str::to_string))
-        .expect("cargo reported the dev server executable");
+    let exe = devserver_exe();
     let mut child = Command::new(exe)
         .args(["--chunk-delay-ms", "0", "--exit-on-stdin-eof"])
         .arg("--tls-cert")
