@@ -517,7 +517,8 @@ fn run_release(release: &str) -> Run {
             let slow = client(
                 release,
                 json!({"completions_api": "v2"}),
-                &[("X-Dev-Chunk-Delay-Ms", "40")],
+                // ~20 chunks, 150 ms apart: about 3 s for the stop to land on a loaded machine.
+                &[("X-Dev-Chunk-Delay-Ms", "150")],
             );
             let long = "a question long enough for about twenty chunks of answer";
             let (tx, rx) = std::sync::mpsc::channel();

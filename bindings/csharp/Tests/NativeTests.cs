@@ -71,7 +71,7 @@ namespace FastGpt.Tests
                 var e = Assert.Throws<FastGptException>(() => InvokeWithToken(c, t), "deadline");
                 sw.Stop();
                 Assert.Equal(FastGptStatus.Cancelled, e.Status, "cancelled by the deadline");
-                Assert.True(sw.ElapsedMilliseconds >= 150 && sw.ElapsedMilliseconds < 1200, "fired on time: " + sw.ElapsedMilliseconds + " ms");
+                Assert.True(sw.ElapsedMilliseconds >= 150 && sw.ElapsedMilliseconds < 3000, "fired on time: " + sw.ElapsedMilliseconds + " ms");
                 Assert.Equal(1, e.Attempts, "the request had been sent");
                 e = Assert.Throws<FastGptException>(() => InvokeWithToken(c, t), "still cancelled");
                 Assert.Equal(0, e.Attempts, "a cancelled token sends nothing");
