@@ -5,11 +5,17 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${FUZZ_SECONDS:-30}
+# Without a fuzzer the targets are still type-checked on stable, so they cannot rot unseen.
+check_only() {
+  echo "fuzz smoke: skipped ($1); type-checking the fuzz targets instead"
+  cargo check --quiet --bins && echo "fuzz smoke: every target compiles"
+  exit $?
+}
 if ! cargo +nightly --version >/dev/null 2>&1; then
-  echo "fuzz smoke: skipped (no nightly toolchain)"; exit 0
+  check_only "no nightly toolchain"
 fi
 if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
-  echo "fuzz smoke: skipped (cargo-fuzz is not installed: cargo install cargo-fuzz)"; exit 0
+  check_only "cargo-fuzz is not installed: cargo install cargo-fuzz"
 fi
 cargo +nightly fuzz build -O
 failed=0
