@@ -820,6 +820,26 @@ fn every_operation_on_every_release() {
              FASTGPT_UPDATE_VERSIONS_TABLE=1 after checking it:\n{table}"
         ));
     }
+    // The README shows the operation table (the generated block's first table) too.
+    let ops = table.split("\n\n").next().unwrap_or_default();
+    let readme_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&readme_path).unwrap_or_default();
+    let shown = readme.find("| operation |").map(|at| {
+        let len = readme[at..].find("\n\n").unwrap_or(readme.len() - at);
+        at..at + len
+    });
+    match shown {
+        Some(r) if std::env::var_os("FASTGPT_UPDATE_VERSIONS_TABLE").is_some() => {
+            let mut updated = readme.clone();
+            updated.replace_range(r, ops.trim_end());
+            std::fs::write(&readme_path, updated).unwrap();
+        }
+        Some(r) if readme[r.clone()].trim_end() == ops.trim_end() => {}
+        _ => problems.push(format!(
+            "README.md's \"Which FastGPT versions\" table differs from the measured one; rerun \
+             with FASTGPT_UPDATE_VERSIONS_TABLE=1 after checking it:\n{ops}"
+        )),
+    }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
