@@ -50,13 +50,7 @@ impl Http {
                     meta.retry_after_ms = None;
                     continue;
                 }
-                Err(Failure::StalePooled {
-                    error,
-                    connect_failure,
-                }) => Err(Failure::Exchange {
-                    error,
-                    connect_failure,
-                }),
+                // A second stale connection is an exchange failure (the arm below).
                 other => other,
             };
             let (error, retryable, retry_after) = match outcome {

@@ -30,7 +30,8 @@ pub enum Interrupt {
 pub(crate) struct CtxState {
     last_activity: Instant,
     interrupt: Option<Interrupt>,
-    /// The whole request reached the socket (§7: such a failure is not retried for
+    /// A first buffer of the request (its head, at least) reached the socket in the Send
+    /// phase; the rest may not have (§7: a failure after it is not retried for
     /// completions).
     request_written: bool,
     /// This attempt tried to open a connection (otherwise it reused a pooled one).
@@ -113,7 +114,7 @@ impl CallCtx {
         self.lock().interrupt
     }
 
-    /// Whether the whole request reached the socket.
+    /// Whether a first buffer of the request reached the socket (not necessarily all of it).
     pub fn request_written(&self) -> bool {
         self.lock().request_written
     }
