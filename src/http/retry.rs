@@ -90,6 +90,9 @@ impl Http {
                     let e = self.finish(error, &meta, None);
                     (e, retryable, None)
                 }
+                Err(Failure::ProxyRefused { error }) => {
+                    (self.finish(error, &meta, None), false, None)
+                }
             };
             if !retryable || retry >= self.opts.max_retries {
                 return Err(error);

@@ -40,6 +40,8 @@ pub(crate) struct CtxState {
     sending: bool,
     /// A byte of the response arrived.
     response_started: bool,
+    /// The proxy answered CONNECT with a 4xx (it would again: not retried).
+    proxy_refused: bool,
 }
 
 /// The state of one attempt of one call, shared with the transport through a thread-local.
@@ -94,6 +96,7 @@ impl CallCtx {
                 connected: false,
                 sending: false,
                 response_started: false,
+                proxy_refused: false,
             }),
         })
     }
@@ -136,6 +139,16 @@ impl CallCtx {
     /// Records that a byte of the response arrived.
     pub(crate) fn mark_response_started(&self) {
         self.lock().response_started = true;
+    }
+
+    /// Records that the proxy refused CONNECT with a 4xx (407, 403, ...).
+    pub(crate) fn mark_proxy_refused(&self) {
+        self.lock().proxy_refused = true;
+    }
+
+    /// Whether the proxy refused CONNECT with a 4xx.
+    pub fn proxy_refused(&self) -> bool {
+        self.lock().proxy_refused
     }
 
     /// The attempt sent (or began sending) its request on a pooled connection, which
