@@ -414,13 +414,15 @@ int32_t fastgpt_create_chat_completion(const struct fastgpt_client *FASTGPT_NONN
  * @param cancel        optional.
  * @param out_json      optional; on FASTGPT_OK the accumulated result
  *                      `{"answer","reasoning","finish_reason","done","event_count",
- *                      "interactive","variables","flow_responses","tool_calls","chat_id",
- *                      "response_chat_item_id"}`; otherwise the error JSON, whose
+ *                      "interactive","variables","flow_responses","tool_calls","title",
+ *                      "chat_id","response_chat_item_id"}` (`title`: that of the last
+ *                      `chatTitle` event, else null); otherwise the error JSON, whose
  *                      `partial` member holds the result accumulated so far.
  * @return FASTGPT_OK once `[DONE]` or a finish_reason was seen and the stream ended;
  *         FASTGPT_E_STREAM_INCOMPLETE on EOF or reset before that; FASTGPT_E_API for an
  *         error answer or an `event: error` frame; FASTGPT_E_ABORTED when the callback
- *         returned non-zero; FASTGPT_E_TIMEOUT (`stream_idle_timeout_ms`);
+ *         returned non-zero; FASTGPT_E_TIMEOUT (`stream_idle_timeout_ms`, timeout
+ *         "idle"; `stream_timeout_ms`, timeout "request");
  *         FASTGPT_E_PROTOCOL for a malformed event; FASTGPT_E_CANCELLED; and the other
  *         codes of fastgpt_create_chat_completion.
  * Since: 0.1.0
@@ -480,6 +482,9 @@ int32_t fastgpt_stop_chat_completion(const struct fastgpt_client *FASTGPT_NONNUL
  *         unknown chat ("Chat not found"); FASTGPT_E_TIMEOUT when a round that has no
  *         replay sends nothing for `stream_idle_timeout_ms`; FASTGPT_E_HTTP (404) from
  *         servers before 4.14.11.
+ *
+ * Retries: the resume request is a GET, and no event has reached the caller while it
+ * opens, so it is also retried on 502, 504 and a transport error after it was written.
  * Since: 0.2.0
  */
 int32_t fastgpt_resume_chat_completion_stream(const struct fastgpt_client *FASTGPT_NONNULL client,
@@ -1026,8 +1031,11 @@ int32_t fastgpt_get_app_logs(const struct fastgpt_client *FASTGPT_NONNULL client
  *                   can fetch: the preview URL when the server gives one, else the answer
  *                   of fastgpt_get_chat_file_url for the key, and only when that route is
  *                   missing the object's storage URL), or the error JSON.
- * @return FASTGPT_OK; FASTGPT_E_INVALID_ARGUMENT for a file that cannot be read, and for a
- *         file over the size limit the server states (nothing is uploaded then);
+ * @return FASTGPT_OK; FASTGPT_E_INVALID_ARGUMENT for a file that cannot be read, for a
+ *         path that is not a regular file (a FIFO, a device, a directory), for a file
+ *         larger than the library's size limit, the `max_response_bytes` option (also
+ *         one that grows past it while it is read), and for a file over the size limit
+ *         the server states (nothing is uploaded then);
  *         FASTGPT_E_HTTP when storage rejects the upload (its XML error in `body`); the
  *         codes of the endpoint calls for the presign request.
  *

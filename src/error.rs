@@ -31,6 +31,10 @@ impl TimeoutKind {
 /// The largest response body kept in an error, in bytes.
 pub(crate) const MAX_ERROR_BODY: usize = 64 * 1024;
 
+/// The largest `message` and `status_text` kept in an error, in bytes (before the `…`
+/// that marks a cut).
+pub(crate) const MAX_ERROR_TEXT: usize = 4 * 1024;
+
 /// Everything a failed call reports. Serialised by [`Error::to_json`].
 #[derive(Debug, Clone)]
 pub struct Error {
@@ -111,7 +115,10 @@ impl Error {
             .api_code
             .as_ref()
             .map_or_else(String::new, |c| format!(" {c}"));
-        let message = message.map(str::trim).filter(|m| !m.is_empty());
+        // Bounded before any copy or parse; `mask` cuts the result to MAX_ERROR_TEXT.
+        let message = message
+            .map(|m| cut_str(m, MAX_ERROR_BODY).trim())
+            .filter(|m| !m.is_empty());
         self.message_key = None;
         self.message = match message {
             Some(m) if i18n::is_message_key(m) => {
@@ -164,13 +171,27 @@ impl Error {
     }
 
     /// Replaces every secret in the strings this error carries with `***` (§1).
+    /// `message` and `status_text` (from the server, up to the whole body) are cut to
+    /// [`MAX_ERROR_TEXT`] bytes, marked with `…`, the body to 64 KiB.
     pub fn mask(&mut self, secrets: &[String]) {
         let mask = |s: &mut String| {
             *s = mask_secrets(s, secrets);
         };
-        mask(&mut self.message);
+        // Only what can be kept is masked: the bound plus a margin for a secret that
+        // straddles it in its longest encoded form, as in `sanitize_body`.
+        let margin = secrets.iter().map(|s| s.len() * 12).max().unwrap_or(0);
+        let cut_mask = |s: &mut String| {
+            let long = s.len() > MAX_ERROR_TEXT;
+            truncate_on_char_boundary(s, MAX_ERROR_TEXT + margin);
+            mask(s);
+            if long {
+                truncate_on_char_boundary(s, MAX_ERROR_TEXT);
+                s.push('…');
+            }
+        };
+        cut_mask(&mut self.message);
         if let Some(t) = &mut self.status_text {
-            mask(t);
+            cut_mask(t);
         }
         if let Some(b) = &mut self.body {
             mask(b);
@@ -286,7 +307,9 @@ fn mask_one(text: &str, secret: &[u8]) -> Option<String> {
 }
 
 /// Where an encoded `secret[k..]` that starts at `t[j]` ends, if it does. `seen` holds
-/// the `(j, k)` states already tried (a secret of backslashes has many parses).
+/// the `(j, k)` states already tried (a secret of backslashes has many parses). Iterative:
+/// plain bytes advance in a loop; only a byte that matches both as itself and as the start
+/// of an escape (`\`, `%`, `+`) leaves the other way on a heap stack, at most once per state.
 fn match_from(
     t: &[u8],
     j: usize,
@@ -294,21 +317,38 @@ fn match_from(
     k: usize,
     seen: &mut std::collections::HashSet<(usize, usize)>,
 ) -> Option<usize> {
-    if k == secret.len() {
-        return Some(j);
-    }
-    if j >= t.len() || !seen.insert((j, k)) {
-        return None;
-    }
-    let want = secret[k];
-    let c = t[j];
-    // The byte as it is.
-    if c == want {
-        if let Some(e) = match_from(t, j + 1, secret, k + 1, seen) {
-            return Some(e);
+    let mut todo = vec![(j, k)];
+    while let Some((mut j, mut k)) = todo.pop() {
+        loop {
+            if k == secret.len() {
+                return Some(j);
+            }
+            if j >= t.len() || !seen.insert((j, k)) {
+                break;
+            }
+            let escaped = escape_step(t, j, secret, k);
+            if t[j] == secret[k] {
+                // The byte as it is first; the escape reading after.
+                if let Some(next) = escaped {
+                    todo.push(next);
+                }
+                j += 1;
+                k += 1;
+                continue;
+            }
+            match escaped {
+                Some((nj, nk)) => (j, k) = (nj, nk),
+                None => break,
+            }
         }
     }
-    match c {
+    None
+}
+
+/// The state after the escape at `t[j]` when it encodes the next byte(s) of `secret[k..]`.
+fn escape_step(t: &[u8], j: usize, secret: &[u8], k: usize) -> Option<(usize, usize)> {
+    let want = secret[k];
+    match t[j] {
         b'\\' if j + 1 < t.len() => {
             let simple = match t[j + 1] {
                 b'"' => Some(b'"'),
@@ -322,29 +362,23 @@ fn match_from(
                 _ => None,
             };
             if let Some(d) = simple {
-                if d == want {
-                    return match_from(t, j + 2, secret, k + 1, seen);
-                }
-                return None;
+                return (d == want).then_some((j + 2, k + 1));
             }
             if t[j + 1] == b'u' {
                 let (cp, used) = json_unicode_escape(t, j)?;
                 let mut buf = [0u8; 4];
                 let enc = char::from_u32(cp)?.encode_utf8(&mut buf).as_bytes();
                 if secret[k..].starts_with(enc) {
-                    return match_from(t, j + used, secret, k + enc.len(), seen);
+                    return Some((j + used, k + enc.len()));
                 }
             }
             None
         }
         b'%' if j + 2 < t.len() => {
             let d = hex(t[j + 1])? << 4 | hex(t[j + 2])?;
-            if d == want {
-                return match_from(t, j + 3, secret, k + 1, seen);
-            }
-            None
+            (d == want).then_some((j + 3, k + 1))
         }
-        b'+' if want == b' ' => match_from(t, j + 1, secret, k + 1, seen),
+        b'+' if want == b' ' => Some((j + 1, k + 1)),
         _ => None,
     }
 }
@@ -374,6 +408,15 @@ fn json_unicode_escape(t: &[u8], j: usize) -> Option<(u32, usize)> {
 
 fn hex(b: u8) -> Option<u8> {
     (b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// `s` cut to at most `max` bytes without splitting a character.
+fn cut_str(s: &str, max: usize) -> &str {
+    let mut cut = max.min(s.len());
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    &s[..cut]
 }
 
 /// Cuts `s` to at most `max` bytes without splitting a character.
@@ -526,6 +569,43 @@ mod tests {
         let t = std::time::Instant::now();
         assert!(mask_secrets(&text, &bs).contains("***"));
         assert!(t.elapsed() < std::time::Duration::from_secs(2));
+    }
+
+    #[test]
+    fn server_message_and_status_text_are_cut_before_masking() {
+        let mut e = server_error(500, &"é".repeat(1 << 20));
+        e.set_server_message(Some(&format!("sk-secret {}", "ü".repeat(1 << 20))), None);
+        e.mask(&["sk-secret".to_string()]);
+        for s in [&e.message, e.status_text.as_ref().unwrap()] {
+            assert!(s.len() <= MAX_ERROR_TEXT + '…'.len_utf8(), "{}", s.len());
+            assert!(s.ends_with('…'), "{}", &s[s.len() - 8..]);
+        }
+        assert!(e.message.starts_with("*** üü"), "{}", &e.message[..20]);
+        assert!(e.status_text.as_ref().unwrap().starts_with("éé"));
+        // Short texts are kept whole, without the marker.
+        let mut e = server_error(500, "short");
+        e.set_server_message(Some("plain"), None);
+        e.mask(&[]);
+        assert_eq!(
+            (e.message.as_str(), e.status_text.as_deref()),
+            ("plain", Some("short"))
+        );
+    }
+
+    #[test]
+    fn a_long_echoed_secret_is_masked_without_deep_recursion() {
+        // The match walked one stack frame a byte: 1 MiB of secret overflowed the stack.
+        let secret = "s".repeat(1 << 20);
+        let text = format!("<{secret}>");
+        let secrets = vec![secret];
+        let run = move || mask_secrets(&text, &secrets);
+        let out = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(run)
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(out, "<***>");
     }
 
     #[test]

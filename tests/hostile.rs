@@ -758,6 +758,62 @@ fn request_on_a_dead_pooled_connection_is_sent_once_more() {
     assert_eq!(server.seen().len(), 2);
 }
 
+/// §7: the resume calls are GETs and no event reached the caller while the stream opens,
+/// so a 502/504 after the request was written is retried for them (never for a streaming
+/// completion, a POST).
+#[test]
+fn resume_stream_is_retried_after_502_but_a_completion_stream_is_not() {
+    let server = serve(|conn, hs| {
+        while let Some(req) = conn.read_request(1 << 20) {
+            hs.record(&req);
+            if hs.seen().len() == 1 {
+                if conn
+                    .respond("502 Bad Gateway", &[], b"bad gateway")
+                    .is_err()
+                {
+                    return;
+                }
+                continue;
+            }
+            let body = b"data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\ndata: [DONE]\n\n";
+            let _ = conn.respond("200 OK", &[("Content-Type", "text/event-stream")], body);
+            return;
+        }
+    });
+    let client = client_for(
+        &server.url(),
+        json!({"max_retries": 2, "retry_delay_ms": 10}),
+    );
+    let (out, events) = client.resume(None);
+    out.assert_status(OK);
+    assert!(events >= 1, "{events}");
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2);
+    assert!(seen
+        .iter()
+        .all(|s| s.method() == "GET" && s.path().contains("resume")));
+
+    let server = serve(|conn, hs| {
+        while let Some(req) = conn.read_request(1 << 20) {
+            hs.record(&req);
+            if conn
+                .respond("502 Bad Gateway", &[], b"bad gateway")
+                .is_err()
+            {
+                return;
+            }
+        }
+    });
+    let client = client_for(
+        &server.url(),
+        json!({"max_retries": 2, "retry_delay_ms": 10}),
+    );
+    let (out, events) = client.stream(CHAT, None);
+    out.assert_status(HTTP);
+    assert_eq!(out.err()["attempts"], 1);
+    assert_eq!(events, 0);
+}
+
 // ---------------------------------------------------------------------------------------
 // obs 11: a total deadline on streams.
 

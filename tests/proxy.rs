@@ -508,6 +508,32 @@ fn socks5_relay_works() {
     assert_eq!(out.err()["http_status"], Value::Null);
 }
 
+/// A proxy that answers CONNECT with 407 or 403 would answer the same again: the call
+/// fails at once, not after max_retries more CONNECTs (a connection refused is retried).
+#[test]
+fn connect_refused_by_the_proxy_with_4xx_is_not_retried() {
+    for status in ["407 Proxy Authentication Required", "403 Forbidden"] {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s2 = seen.clone();
+        let h = serve(move |conn, _| {
+            while let Some(req) = conn.read_request(1 << 20) {
+                s2.lock().unwrap().push(req);
+                if conn.respond(status, &[], b"").is_err() {
+                    return;
+                }
+            }
+        });
+        let client = client_for(
+            "https://fastgpt.example:8443/api",
+            json!({"proxy": format!("http://127.0.0.1:{}", h.port), "max_retries": 3}),
+        );
+        let out = client.histories(None);
+        out.assert_status(TRANSPORT);
+        assert_eq!(out.err()["attempts"], 1, "{status}: {}", out.text);
+        assert_eq!(seen.lock().unwrap().len(), 1, "{status}");
+    }
+}
+
 /// obs 9: an `https://` target goes through `CONNECT host:port` with the proxy
 /// credentials on the `CONNECT` only; the API key never reaches the proxy. A refused
 /// `CONNECT` is a proxy failure (FASTGPT_E_TRANSPORT) that names the proxy's status.

@@ -68,8 +68,7 @@ impl Client {
                 Error::invalid(format!("file_path \"{file_path}\" does not name a file"))
             })?
             .to_string();
-        let data = std::fs::read(path)
-            .map_err(|e| Error::invalid(format!("cannot read \"{file_path}\": {e}")))?;
+        let data = read_regular_file(path, file_path, self.options().max_response_bytes)?;
         self.upload_chat_bytes(app_id, chat_id, &name, None, &data, cancel)
     }
 
@@ -294,6 +293,43 @@ fn check_presigned_header(
     Ok(Some(value.to_string()))
 }
 
+/// Reads the regular file at `path` whole, refusing (`FASTGPT_E_INVALID_ARGUMENT`) what is
+/// not a regular file (a FIFO would block for ever, `/dev/zero` never ends) and a file over
+/// `limit` bytes, also one that grows past it while it is read.
+fn read_regular_file(path: &std::path::Path, shown: &str, limit: usize) -> Result<Vec<u8>, Error> {
+    use std::io::Read as _;
+    let cannot = |e: std::io::Error| Error::invalid(format!("cannot read \"{shown}\": {e}"));
+    let too_big = || {
+        Error::invalid(format!(
+            "\"{shown}\" is larger than max_response_bytes ({limit} bytes)"
+        ))
+    };
+    // O_NONBLOCK: opening a FIFO with no writer must not block; a regular file ignores it.
+    let mut open = std::fs::OpenOptions::new();
+    open.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        open.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = open.open(path).map_err(cannot)?;
+    let meta = file.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(Error::invalid(format!("\"{shown}\" is not a regular file")));
+    }
+    if meta.len() > limit as u64 {
+        return Err(too_big());
+    }
+    let mut data = Vec::with_capacity(meta.len() as usize);
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut data)
+        .map_err(cannot)?;
+    if data.len() > limit {
+        return Err(too_big());
+    }
+    Ok(data)
+}
+
 struct Upload<'a> {
     req: Request<'a>,
     body: Vec<u8>,
@@ -312,6 +348,24 @@ fn storage_url(url: &str, base_url: &str) -> Result<String, Error> {
         )
     };
     let bad = || refuse("is not an http(s) URL");
+    // What the request builder would refuse (non-ASCII bytes, `"`, `{`, `|`, a bad port)
+    // is refused here, before the upload, as the server's fault.
+    // The parser of `http` takes these; ureq then refuses them once the presign is spent.
+    let uri_byte = |b: u8| b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&b);
+    let parses = |full: String| match full.parse::<ureq::http::Uri>() {
+        Ok(u)
+            if u.host().is_some_and(|h| !h.is_empty())
+                && u.authority()
+                    .is_some_and(|a| match a.as_str().rsplit_once(':') {
+                        Some((_, port)) if !port.contains(']') => port.parse::<u16>().is_ok(),
+                        _ => true,
+                    })
+                && full.bytes().all(uri_byte) =>
+        {
+            Ok(full)
+        }
+        _ => Err(bad()),
+    };
     if url.bytes().any(|b| b <= 0x20 || b == 0x7f) {
         return Err(bad());
     }
@@ -329,12 +383,12 @@ fn storage_url(url: &str, base_url: &str) -> Result<String, Error> {
                 "is http:// under an https:// base URL: the file would go out in clear text",
             ));
         }
-        return Ok(url.to_string());
+        return parses(url.to_string());
     }
     if url.starts_with('/') && !url.starts_with("//") {
         let (scheme, rest) = base_url.split_once("://").ok_or_else(bad)?;
         let origin = rest.split('/').next().unwrap_or(rest);
-        return Ok(format!("{scheme}://{origin}{url}"));
+        return parses(format!("{scheme}://{origin}{url}"));
     }
     Err(bad())
 }
@@ -510,9 +564,54 @@ mod tests {
             storage_url("/api/system/file/u/tok", base).unwrap(),
             "https://fastgpt.example.com/api/system/file/u/tok"
         );
-        for bad in ["//evil/x", "ftp://x", "relative/path", "http://a b", ""] {
+        for bad in [
+            "//evil/x",
+            "ftp://x",
+            "relative/path",
+            "http://a b",
+            "",
+            "https://s3/b\u{e9}",
+            "https://s3/b\"q",
+            "https://s3/b{x}",
+            "https://s3/b|x",
+            "https://s3:99999/b",
+            "https://s3:port/b",
+            "/api/file/{x}",
+        ] {
             assert!(storage_url(bad, base).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn upload_file_reads_only_bounded_regular_files() {
+        let dir = std::env::temp_dir().join(format!("fastgpt-upload-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("a.txt");
+        std::fs::write(&f, b"0123456789").unwrap();
+        assert_eq!(read_regular_file(&f, "a.txt", 10).unwrap(), b"0123456789");
+        let e = read_regular_file(&f, "a.txt", 9).unwrap_err();
+        assert_eq!(e.status, FASTGPT_E_INVALID_ARGUMENT);
+        assert!(e.message.contains("max_response_bytes"), "{}", e.message);
+        // A directory, a character device that never ends, a FIFO with no writer: refused
+        // at once, never read.
+        let fifo = dir.join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        let _ = std::fs::remove_file(&fifo);
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        for p in [
+            dir.as_path(),
+            std::path::Path::new("/dev/zero"),
+            fifo.as_path(),
+        ] {
+            let t = std::time::Instant::now();
+            let e = read_regular_file(p, "x", 1 << 20).unwrap_err();
+            assert_eq!(e.status, FASTGPT_E_INVALID_ARGUMENT, "{p:?}");
+            assert!(e.message.contains("is not a regular file"), "{}", e.message);
+            assert!(t.elapsed() < std::time::Duration::from_secs(2));
+        }
+        let e = read_regular_file(&dir.join("missing"), "missing", 10).unwrap_err();
+        assert_eq!(e.status, FASTGPT_E_INVALID_ARGUMENT);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

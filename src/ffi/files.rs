@@ -34,8 +34,11 @@ use super::{fastgpt_cancel_token, fastgpt_client};
 ///                   can fetch: the preview URL when the server gives one, else the answer
 ///                   of fastgpt_get_chat_file_url for the key, and only when that route is
 ///                   missing the object's storage URL), or the error JSON.
-/// @return FASTGPT_OK; FASTGPT_E_INVALID_ARGUMENT for a file that cannot be read, and for a
-///         file over the size limit the server states (nothing is uploaded then);
+/// @return FASTGPT_OK; FASTGPT_E_INVALID_ARGUMENT for a file that cannot be read, for a
+///         path that is not a regular file (a FIFO, a device, a directory), for a file
+///         larger than the library's size limit, the `max_response_bytes` option (also
+///         one that grows past it while it is read), and for a file over the size limit
+///         the server states (nothing is uploaded then);
 ///         FASTGPT_E_HTTP when storage rejects the upload (its XML error in `body`); the
 ///         codes of the endpoint calls for the presign request.
 ///

@@ -29,6 +29,9 @@ pub(crate) enum Failure {
     /// byte arrived: the server had closed it while it was idle. Sent once more on a new
     /// connection, not counted against `max_retries` (§7).
     StalePooled { error: Error, connect_failure: bool },
+    /// The proxy answered CONNECT with a 4xx (credentials missing or wrong, target not
+    /// allowed): the same answer would come again, so it is never retried.
+    ProxyRefused { error: Error },
 }
 
 /// A response whose head arrived; its body is still to be read under the same context.
@@ -294,6 +297,9 @@ fn failed(ctx: &CallCtx, e: ureq::Error) -> Failure {
         _ => (FASTGPT_E_TRANSPORT, "connection failure"),
     };
     let error = Error::new(status, format!("{what}: {e}"));
+    if ctx.proxy_refused() {
+        return Failure::ProxyRefused { error };
+    }
     if ctx.failed_on_stale_pooled_connection() {
         return Failure::StalePooled {
             error,

@@ -237,7 +237,9 @@ impl Http {
         match req.kind {
             Kind::Envelope | Kind::Upload => true,
             Kind::Generic => req.method != "POST",
-            Kind::Completion | Kind::Stream => false,
+            // The resume calls (GET): no event reached the caller while the stream opens.
+            Kind::Stream => req.method == "GET",
+            Kind::Completion => false,
         }
     }
 

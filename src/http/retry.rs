@@ -50,13 +50,7 @@ impl Http {
                     meta.retry_after_ms = None;
                     continue;
                 }
-                Err(Failure::StalePooled {
-                    error,
-                    connect_failure,
-                }) => Err(Failure::Exchange {
-                    error,
-                    connect_failure,
-                }),
+                // A second stale connection is an exchange failure (the arm below).
                 other => other,
             };
             let (error, retryable, retry_after) = match outcome {
@@ -95,6 +89,9 @@ impl Http {
                     };
                     let e = self.finish(error, &meta, None);
                     (e, retryable, None)
+                }
+                Err(Failure::ProxyRefused { error }) => {
+                    (self.finish(error, &meta, None), false, None)
                 }
             };
             if !retryable || retry >= self.opts.max_retries {

@@ -30,7 +30,8 @@ pub enum Interrupt {
 pub(crate) struct CtxState {
     last_activity: Instant,
     interrupt: Option<Interrupt>,
-    /// The whole request reached the socket (§7: such a failure is not retried for
+    /// A first buffer of the request (its head, at least) reached the socket in the Send
+    /// phase; the rest may not have (§7: a failure after it is not retried for
     /// completions).
     request_written: bool,
     /// This attempt tried to open a connection (otherwise it reused a pooled one).
@@ -39,6 +40,8 @@ pub(crate) struct CtxState {
     sending: bool,
     /// A byte of the response arrived.
     response_started: bool,
+    /// The proxy answered CONNECT with a 4xx (it would again: not retried).
+    proxy_refused: bool,
 }
 
 /// The state of one attempt of one call, shared with the transport through a thread-local.
@@ -93,6 +96,7 @@ impl CallCtx {
                 connected: false,
                 sending: false,
                 response_started: false,
+                proxy_refused: false,
             }),
         })
     }
@@ -113,7 +117,7 @@ impl CallCtx {
         self.lock().interrupt
     }
 
-    /// Whether the whole request reached the socket.
+    /// Whether a first buffer of the request reached the socket (not necessarily all of it).
     pub fn request_written(&self) -> bool {
         self.lock().request_written
     }
@@ -135,6 +139,16 @@ impl CallCtx {
     /// Records that a byte of the response arrived.
     pub(crate) fn mark_response_started(&self) {
         self.lock().response_started = true;
+    }
+
+    /// Records that the proxy refused CONNECT with a 4xx (407, 403, ...).
+    pub(crate) fn mark_proxy_refused(&self) {
+        self.lock().proxy_refused = true;
+    }
+
+    /// Whether the proxy refused CONNECT with a 4xx.
+    pub fn proxy_refused(&self) -> bool {
+        self.lock().proxy_refused
     }
 
     /// The attempt sent (or began sending) its request on a pooled connection, which

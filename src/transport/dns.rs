@@ -14,6 +14,9 @@ use crate::transport::call_ctx::{current, wait_for, Phase};
 /// How long a resolved address is reused.
 const DNS_CACHE_TTL: Duration = Duration::from_secs(60);
 
+/// The most host names cached at once.
+const DNS_CACHE_MAX: usize = 256;
+
 /// Resolves host names on a helper thread, with a 60 s cache.
 #[derive(Debug, Default)]
 pub struct CancellableResolver {
@@ -85,10 +88,54 @@ impl Resolver for CancellableResolver {
         for a in found.into_iter().take(16) {
             out.push(a);
         }
-        self.cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key, (Instant::now(), out.clone()));
+        self.remember(key, Instant::now(), out.clone());
         Ok(out)
+    }
+}
+
+impl CancellableResolver {
+    /// Caches `addrs` for `key`. Upload hosts come from the server, so the cache is
+    /// bounded: expired entries go first, then the oldest beyond [`DNS_CACHE_MAX`].
+    fn remember(&self, key: (String, u16), at: Instant, addrs: ResolvedSocketAddrs) {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache.retain(|_, (t, _)| t.elapsed() < DNS_CACHE_TTL);
+        while cache.len() >= DNS_CACHE_MAX && !cache.contains_key(&key) {
+            let Some(oldest) = cache
+                .iter()
+                .min_by_key(|(_, (t, _))| *t)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            cache.remove(&oldest);
+        }
+        cache.insert(key, (at, addrs));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_drops_expired_entries_and_stays_bounded() {
+        let r = CancellableResolver::default();
+        let now = Instant::now();
+        let old = now.checked_sub(DNS_CACHE_TTL * 2).unwrap_or(now);
+        r.remember(("expired".into(), 80), old, r.empty());
+        for i in 0..DNS_CACHE_MAX + 50 {
+            let at = now + Duration::from_millis(i as u64);
+            r.remember((format!("h{i}"), 443), at, r.empty());
+        }
+        let cache = r.cache.lock().unwrap();
+        assert_eq!(cache.len(), DNS_CACHE_MAX);
+        if old < now {
+            assert!(!cache.contains_key(&("expired".into(), 80)));
+        }
+        // The oldest went first; the newest are kept.
+        assert!(!cache.contains_key(&("h0".into(), 443)));
+        assert!(cache.contains_key(&(format!("h{}", DNS_CACHE_MAX + 49), 443)));
+        assert!(cache.contains_key(&("h50".into(), 443)));
+        assert!(!cache.contains_key(&("h49".into(), 443)));
     }
 }

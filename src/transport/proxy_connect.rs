@@ -214,6 +214,11 @@ fn connect_tunnel(
         .and_then(|s| s.parse::<u16>().ok())
         .ok_or_else(|| proxy_failed("the proxy's answer to CONNECT is not HTTP"))?;
     if !(200..300).contains(&status) {
+        if (400..500).contains(&status) {
+            if let Some(c) = crate::transport::call_ctx::current() {
+                c.mark_proxy_refused();
+            }
+        }
         return Err(proxy_failed(format!(
             "CONNECT proxy failed: proxy server responded {status}"
         )));

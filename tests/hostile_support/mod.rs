@@ -68,6 +68,15 @@ extern "C" {
         cancel: *const RawToken,
         out: *mut *mut c_char,
     ) -> i32;
+    fn fastgpt_resume_chat_completion_stream(
+        c: *const RawClient,
+        app: *const c_char,
+        chat: *const c_char,
+        cb: Option<StreamCb>,
+        user: *mut c_void,
+        cancel: *const RawToken,
+        out: *mut *mut c_char,
+    ) -> i32;
     fn fastgpt_upload_chat_bytes(
         c: *const RawClient,
         app: *const c_char,
@@ -257,6 +266,35 @@ impl Client {
             fastgpt_create_chat_completion_stream(
                 self.0,
                 r.as_ptr(),
+                Some(count),
+                &mut n as *mut usize as *mut c_void,
+                tok(cancel),
+                &mut out,
+            )
+        };
+        let (json, text) = take_string(out);
+        (Outcome { status, json, text }, n)
+    }
+
+    /// Resumes the stream of chat `chat1`; returns the outcome and the number of events.
+    pub fn resume(&self, cancel: Option<&Token>) -> (Outcome, usize) {
+        extern "C" fn count(
+            user: *mut c_void,
+            _e: *const c_char,
+            _d: *const c_char,
+            _t: *const c_char,
+        ) -> i32 {
+            unsafe { *(user as *mut usize) += 1 };
+            0
+        }
+        let (a, ch) = (c(APP), c("chat1"));
+        let mut out = std::ptr::null_mut();
+        let mut n: usize = 0;
+        let status = unsafe {
+            fastgpt_resume_chat_completion_stream(
+                self.0,
+                a.as_ptr(),
+                ch.as_ptr(),
                 Some(count),
                 &mut n as *mut usize as *mut c_void,
                 tok(cancel),
