@@ -514,9 +514,10 @@ pub fn completions(ctx: &Ctx, version: u8, w: &mut Conn) -> Disposition {
         cut: None,
     };
     let d = stream_turn(ctx, &turn, version, detail, w, Some(&live));
-    round.finish();
+    // The chat's status first: whoever waits for the round (stop, resume) then reads it final.
     let errored = ctx.has(&Fault::ErrorEvent);
     set_status(ctx, &app_id, &chat_id, if errored { ERRORED } else { DONE });
+    round.finish();
     d
 }
 
