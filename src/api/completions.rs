@@ -6,7 +6,6 @@ use crate::api::paths::post;
 use crate::api::Client;
 use crate::error::Error;
 use crate::http::{Kind, Request};
-use crate::status::*;
 use crate::stream::accumulate::Accumulator;
 use crate::stream::{EventView, StreamSession};
 use crate::transport::cancel::CancelToken;
@@ -75,24 +74,9 @@ impl Client {
         &self,
         request_json: &str,
         cancel: Option<&CancelToken>,
-        mut on_event: impl FnMut(&EventView) -> bool,
+        on_event: impl FnMut(&EventView) -> bool,
     ) -> Result<String, Error> {
-        let mut session = self.open_stream(request_json, cancel)?;
-        loop {
-            match session.next_event() {
-                Ok(Some(ev)) => {
-                    let go_on = on_event(&ev);
-                    if !go_on && !ev.is_error() {
-                        let mut e =
-                            Error::new(FASTGPT_E_ABORTED, "the stream callback returned non-zero");
-                        e.partial = Some(session.result());
-                        return Err(session.annotate(e));
-                    }
-                }
-                Ok(None) => return Ok(session.result_json()),
-                Err(e) => return Err(e),
-            }
-        }
+        crate::stream::session::drive(self.open_stream(request_json, cancel)?, on_event)
     }
 
     /// `fastgpt_stop_chat_completion`: stops the running generation of a chat (v2 runs

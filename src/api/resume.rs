@@ -18,7 +18,6 @@ use crate::api::Client;
 use crate::error::Error;
 use crate::http::url::query_string;
 use crate::http::{Kind, Request};
-use crate::status::*;
 use crate::stream::accumulate::Accumulator;
 use crate::stream::{EventView, StreamSession};
 use crate::transport::cancel::CancelToken;
@@ -134,6 +133,21 @@ impl ResumeStream {
     }
 }
 
+impl crate::stream::session::EventSource for ResumeStream {
+    fn next_event(&mut self) -> Result<Option<EventView<'_>>, Error> {
+        ResumeStream::next_event(self)
+    }
+    fn result(&self) -> Value {
+        ResumeStream::result(self)
+    }
+    fn result_json(&self) -> String {
+        ResumeStream::result_json(self)
+    }
+    fn annotate(&mut self, e: Error) -> Error {
+        ResumeStream::annotate(self, e)
+    }
+}
+
 impl Client {
     /// `fastgpt_stream_resume_open`: sends the resume request and returns once the response
     /// head was classified.
@@ -185,24 +199,10 @@ impl Client {
         app_id: &str,
         chat_id: &str,
         cancel: Option<&CancelToken>,
-        mut on_event: impl FnMut(&EventView) -> bool,
+        on_event: impl FnMut(&EventView) -> bool,
     ) -> Result<String, Error> {
-        let mut stream = self.open_resume_stream(app_id, chat_id, cancel)?;
-        loop {
-            match stream.next_event() {
-                Ok(Some(ev)) => {
-                    let go_on = on_event(&ev);
-                    if !go_on && !ev.is_error() {
-                        let mut e =
-                            Error::new(FASTGPT_E_ABORTED, "the stream callback returned non-zero");
-                        e.partial = Some(stream.result());
-                        return Err(stream.annotate(e));
-                    }
-                }
-                Ok(None) => return Ok(stream.result_json()),
-                Err(e) => return Err(e),
-            }
-        }
+        let stream = self.open_resume_stream(app_id, chat_id, cancel)?;
+        crate::stream::session::drive(stream, on_event)
     }
 }
 

@@ -369,6 +369,57 @@ fn too_big() -> Error {
     )
 }
 
+/// A stream that hands out events one at a time: a [`StreamSession`], or a session with
+/// more state around it (a resumed stream). [`drive`] runs the callback form over one.
+pub trait EventSource {
+    /// The next event, `None` at a clean end.
+    fn next_event(&mut self) -> Result<Option<EventView<'_>>, Error>;
+    /// The accumulated result so far.
+    fn result(&self) -> Value;
+    /// The accumulated result as JSON text.
+    fn result_json(&self) -> String;
+    /// Ends the stream early and fills the error's request fields.
+    fn annotate(&mut self, e: Error) -> Error;
+}
+
+/// The callback form (`fastgpt_create_chat_completion_stream` and its resume twin): every
+/// event goes to `on_event`, which returns false to stop the transfer (FASTGPT_E_ABORTED,
+/// with the result so far as `partial`; an error event's return value is ignored).
+pub fn drive(
+    mut source: impl EventSource,
+    mut on_event: impl FnMut(&EventView) -> bool,
+) -> Result<String, Error> {
+    loop {
+        match source.next_event()? {
+            Some(ev) => {
+                let go_on = on_event(&ev);
+                if !go_on && !ev.is_error() {
+                    let mut e =
+                        Error::new(FASTGPT_E_ABORTED, "the stream callback returned non-zero");
+                    e.partial = Some(source.result());
+                    return Err(source.annotate(e));
+                }
+            }
+            None => return Ok(source.result_json()),
+        }
+    }
+}
+
+impl EventSource for StreamSession {
+    fn next_event(&mut self) -> Result<Option<EventView<'_>>, Error> {
+        StreamSession::next_event(self)
+    }
+    fn result(&self) -> Value {
+        StreamSession::result(self)
+    }
+    fn result_json(&self) -> String {
+        StreamSession::result_json(self)
+    }
+    fn annotate(&mut self, e: Error) -> Error {
+        StreamSession::annotate(self, e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
