@@ -11,10 +11,10 @@ mod hostile_support;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hostile_support::*;
 use serde_json::{json, Value};
@@ -38,99 +38,6 @@ fn target() -> Arc<Hostile> {
             }
         }
     })
-}
-
-// ---------------------------------------------------------------------------------------
-// tinyproxy
-
-pub struct Tinyproxy {
-    pub port: u16,
-    child: Child,
-    _dir: TempDir,
-}
-
-impl Drop for Tinyproxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-pub struct TempDir(pub std::path::PathBuf);
-
-impl TempDir {
-    pub fn new(tag: &str) -> TempDir {
-        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let p = std::env::temp_dir().join(format!("fastgpt-{tag}-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&p).expect("temp dir");
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Starts tinyproxy on 127.0.0.1 with the upstream default `ConnectPort 443` and `563`
-/// (plus `extra` lines); `None` when tinyproxy is not installed.
-pub fn tinyproxy(extra: &str) -> Option<Tinyproxy> {
-    if Command::new("tinyproxy")
-        .arg("-v")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_err()
-    {
-        eprintln!("SKIP: tinyproxy is not installed (apt-get install tinyproxy)");
-        return None;
-    }
-    for _ in 0..5 {
-        let dir = TempDir::new("tinyproxy");
-        let port = free_port();
-        let conf = dir.0.join("tinyproxy.conf");
-        std::fs::write(
-            &conf,
-            format!("Port {port}\nListen 127.0.0.1\nTimeout 30\nMaxClients 50\nLogLevel Error\nConnectPort 443\nConnectPort 563\n{extra}\n"),
-        )
-        .unwrap();
-        let child = Command::new("tinyproxy")
-            .arg("-d")
-            .arg("-c")
-            .arg(&conf)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn tinyproxy");
-        let mut t = Tinyproxy {
-            port,
-            child,
-            _dir: dir,
-        };
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(5) {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(t);
-            }
-            if let Ok(Some(_)) = t.child.try_wait() {
-                break; // the port was taken in between: try another
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
-        drop(t);
-    }
-    panic!("tinyproxy did not start");
 }
 
 /// obs 9: an `http://` FastGPT on a port other than 443 through a real tinyproxy: sent in

@@ -26,24 +26,6 @@ const TRANSPORT: i32 = 2;
 const TIMEOUT: i32 = 3;
 const PROTOCOL: i32 = 6;
 
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new(tag: &str) -> TempDir {
-        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let p = std::env::temp_dir().join(format!("fastgpt-{tag}-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&p).expect("temp dir");
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn have(cmd: &str, arg: &str) -> bool {
     Command::new(cmd)
         .arg(arg)
@@ -192,14 +174,6 @@ impl Pki {
     pub fn path(&self, file: &str) -> PathBuf {
         self.dir.0.join(file)
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// `openssl s_server -WWW`: serves the files of a directory over HTTPS (HTTP/1.0, one
@@ -383,18 +357,18 @@ fn https_through_tinyproxy() {
         return;
     }
     let srv = SServer::start(&pki, "good");
-    let proxy = start_tinyproxy(&format!("ConnectPort {}", srv.port));
+    let proxy = tinyproxy(&format!("ConnectPort {}", srv.port)).expect("tinyproxy");
     let c = tls_client(
         &srv.url("localhost"),
-        json!({"ca_cert_pem": pki.pem("ca"), "proxy": format!("http://127.0.0.1:{}", proxy.1)}),
+        json!({"ca_cert_pem": pki.pem("ca"), "proxy": format!("http://127.0.0.1:{}", proxy.port)}),
     );
     let out = c.request("GET", "/api/ok.json", None, None, None);
     out.assert_status(OK);
     assert_eq!(out.json["data"], "over tls");
-    let shipped = start_tinyproxy("");
+    let shipped = tinyproxy("").expect("tinyproxy");
     let c = tls_client(
         &srv.url("localhost"),
-        json!({"ca_cert_pem": pki.pem("ca"), "proxy": format!("http://127.0.0.1:{}", shipped.1)}),
+        json!({"ca_cert_pem": pki.pem("ca"), "proxy": format!("http://127.0.0.1:{}", shipped.port)}),
     );
     let out = c.request("GET", "/api/ok.json", None, None, None);
     out.assert_status(TRANSPORT);
@@ -403,49 +377,6 @@ fn https_through_tinyproxy() {
         "{}",
         out.text
     );
-}
-
-struct Proc(Child, u16, #[allow(dead_code)] TempDir);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start_tinyproxy(extra: &str) -> Proc {
-    for _ in 0..5 {
-        let dir = TempDir::new("tinyproxy");
-        let port = free_port();
-        let conf = dir.0.join("tinyproxy.conf");
-        std::fs::write(
-            &conf,
-            format!("Port {port}\nListen 127.0.0.1\nTimeout 30\nMaxClients 50\nLogLevel Error\nConnectPort 443\nConnectPort 563\n{extra}\n"),
-        )
-        .unwrap();
-        let child = Command::new("tinyproxy")
-            .arg("-d")
-            .arg("-c")
-            .arg(&conf)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn tinyproxy");
-        let mut p = Proc(child, port, dir);
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(5) {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return p;
-            }
-            if let Ok(Some(_)) = p.0.try_wait() {
-                break;
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
-    }
-    panic!("tinyproxy did not start");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -733,3 +733,99 @@ pub fn child_scenario() -> Option<String> {
 }
 
 pub const MIB: u64 = 1 << 20;
+
+// ---------------------------------------------------------------------------------------
+// tinyproxy
+
+/// A tinyproxy on 127.0.0.1, stopped when dropped.
+pub struct Tinyproxy {
+    pub port: u16,
+    child: std::process::Child,
+    _dir: TempDir,
+}
+
+impl Drop for Tinyproxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A directory removed with its contents when dropped.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let p = std::env::temp_dir().join(format!("fastgpt-{tag}-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&p).expect("temp dir");
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A port that was free on 127.0.0.1 a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts tinyproxy on 127.0.0.1 with the upstream default `ConnectPort 443` and `563`
+/// (plus `extra` lines); `None` when tinyproxy is not installed.
+pub fn tinyproxy(extra: &str) -> Option<Tinyproxy> {
+    if std::process::Command::new("tinyproxy")
+        .arg("-v")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_err()
+    {
+        eprintln!("SKIP: tinyproxy is not installed (apt-get install tinyproxy)");
+        return None;
+    }
+    for _ in 0..5 {
+        let dir = TempDir::new("tinyproxy");
+        let port = free_port();
+        let conf = dir.0.join("tinyproxy.conf");
+        std::fs::write(
+            &conf,
+            format!("Port {port}\nListen 127.0.0.1\nTimeout 30\nMaxClients 50\nLogLevel Error\nConnectPort 443\nConnectPort 563\n{extra}\n"),
+        )
+        .unwrap();
+        let child = std::process::Command::new("tinyproxy")
+            .arg("-d")
+            .arg("-c")
+            .arg(&conf)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn tinyproxy");
+        let mut t = Tinyproxy {
+            port,
+            child,
+            _dir: dir,
+        };
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(5) {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(t);
+            }
+            if let Ok(Some(_)) = t.child.try_wait() {
+                break; // the port was taken in between: try another
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        drop(t);
+    }
+    panic!("tinyproxy did not start");
+}
